@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { installAuth } from './auth/auth.hook.js';
+import { authRoutes, usersRoutes } from './auth/auth.routes.js';
+import { authServiceFactory } from './auth/auth.service.js';
+import { tokenSigner } from './auth/tokens.js';
+import { usersServiceFactory } from './auth/users.service.js';
+import { cajasRoutes } from './cajas/cajas.routes.js';
+import { cajasServiceFactory } from './cajas/cajas.service.js';
+import { allChecks } from './checks.js';
+import type { Config } from './config.js';
+import type { Db } from './db/transaction.js';
+import { installErrorHandling } from './http/error-handler.js';
+import { healthRoutes } from './http/health.routes.js';
+import { ledgerRoutes } from './ledger/ledger.routes.js';
+import { recargasRoutes } from './recargas/recargas.routes.js';
+import { recargasServiceFactory } from './recargas/recargas.service.js';
+import { walletsRoutes } from './wallets/wallets.routes.js';
+import { walletsServiceFactory } from './wallets/wallets.service.js';
+
+export interface AppOptions {
+  config: Config;
+  db: Db;
+  jwtSecret: string;
+  logger?: FastifyServerOptions['logger'];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Builds the whole service; the composition root. server.ts only starts it. */
+export async function buildApp({ config, db, jwtSecret, logger = false }: AppOptions) {
+  const app = Fastify({
+    logger,
+    bodyLimit: 1024 * 1024,
+    // Unknown fields are ignored, these two included: dropped, never an error.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app, config.API_PREFIX);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // Docs are public; every other route needs a token unless it says so.
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...route.config, public: true };
+  });
+
+  await app.register(helmet, { global: true });
+  await app.register(cors, {
+    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
+    exposedHeaders: ['x-request-id', 'idempotent-replayed'],
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Cash desk & wallet ledger',
+        version: '1.0.0',
+        description:
+          'Cash registers, mobile top-ups (recargas) and driver wallets on one double-entry ledger. ' +
+          'Money routes accept an optional Idempotency-Key header. POS amounts are JSON numbers with at most ' +
+          'two decimals; wallet amounts are decimal strings ("150.00"). See the README for the rules.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  const auth = authServiceFactory({ db, signer: tokenSigner(jwtSecret, config.JWT_ACCESS_TTL), refreshTtlSeconds: config.JWT_REFRESH_TTL });
+  const users = usersServiceFactory({ db });
+  const cajas = cajasServiceFactory({ db, currency: config.POS_CURRENCY });
+  const recargas = recargasServiceFactory({ db, cajas, currency: config.POS_CURRENCY });
+  const wallets = walletsServiceFactory({ db, users, defaultCurrency: config.DEFAULT_CURRENCY });
+  installAuth(app, auth);
+
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes, { db });
+      await api.register(authRoutes, { auth });
+      await api.register(usersRoutes, { users });
+      await api.register(ledgerRoutes, { db, checks: allChecks });
+      await api.register(cajasRoutes, { cajas });
+      await api.register(recargasRoutes, { recargas });
+      await api.register(walletsRoutes, { wallets });
+    },
+    { prefix: config.API_PREFIX },
+  );
+
+  return Object.assign(app, { services: { auth, users, cajas, recargas, wallets } });
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

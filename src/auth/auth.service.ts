@@ -1,0 +1,174 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import { inTransaction, type Db } from '../db/transaction.js';
+import { authError } from './auth.errors.js';
+import type { Role } from './auth.tables.js';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './password.js';
+import { hashRefreshToken, newRefreshToken, type TokenSigner } from './tokens.js';
+
+export interface Actor {
+  id: string;
+  email: string;
+  nombres: string;
+  role: Role;
+  sessionId: string;
+}
+
+// Login throttling (API.md §1): 10 failures per email, 100 per client
+// address, within a sliding 15-minute window. Successes never count.
+const WINDOW_MS = 15 * 60 * 1000;
+const MAX_FAILURES_PER_EMAIL = 10;
+const MAX_FAILURES_PER_IP = 100;
+
+export interface AuthServiceDeps {
+  db: Db;
+  signer: TokenSigner;
+  refreshTtlSeconds: number;
+}
+
+export const publicUser = (u: { id: string; email: string; nombres: string; role: Role }) => ({
+  id: u.id,
+  email: u.email,
+  nombres: u.nombres,
+  name: u.nombres,
+  role: u.role,
+});
+
+export function authServiceFactory({ db, signer, refreshTtlSeconds }: AuthServiceDeps) {
+  async function issueTokens(userId: string, role: Role, sessionId: string, trx: Db) {
+    const refresh = newRefreshToken();
+    await trx.insertInto('refresh_tokens').values({ token_hash: refresh.hash, session_id: sessionId }).execute();
+    return { access_token: await signer.sign(userId, sessionId, role), refresh_token: refresh.token };
+  }
+
+  async function assertNotThrottled(email: string, ip: string) {
+    const since = new Date(Date.now() - WINDOW_MS);
+    const row = await db
+      .selectFrom('login_failures')
+      .select([
+        sql<string>`count(*) filter (where email = ${email})`.as('by_email'),
+        sql<string>`count(*) filter (where ip = ${ip})`.as('by_ip'),
+      ])
+      .where('at', '>', since)
+      .where((eb) => eb.or([eb('email', '=', email), eb('ip', '=', ip)]))
+      .executeTakeFirstOrThrow();
+    if (Number(row.by_email) >= MAX_FAILURES_PER_EMAIL || Number(row.by_ip) >= MAX_FAILURES_PER_IP) {
+      throw authError('LOGIN_THROTTLED', 'Too many failed login attempts; try again later');
+    }
+  }
+
+  return {
+    async login(emailInput: string, password: string, ip: string) {
+      const email = emailInput.trim().toLowerCase();
+      await assertNotThrottled(email, ip);
+      const user = await db
+        .selectFrom('users')
+        .select(['id', 'email', 'nombres', 'role', 'activo', 'password_hash'])
+        .where(sql`lower(email)`, '=', email)
+        .executeTakeFirst();
+      let valid = false;
+      if (user) valid = (await verifyPassword(user.password_hash, password)) && user.activo;
+      else await burnPasswordCheck(password);
+      if (!user || !valid) {
+        await db.insertInto('login_failures').values({ email, ip }).execute();
+        throw authError('INVALID_CREDENTIALS', 'Invalid email or password');
+      }
+      const sessionId = randomUUID();
+      const tokens = await inTransaction(db, async (trx) => {
+        await trx
+          .insertInto('auth_sessions')
+          .values({ id: sessionId, user_id: user.id, expires_at: new Date(Date.now() + refreshTtlSeconds * 1000) })
+          .execute();
+        return issueTokens(user.id, user.role, sessionId, trx);
+      });
+      return { ...tokens, user: publicUser(user) };
+    },
+
+    /** Rotates a refresh token. A token used twice revokes its whole session. */
+    async refresh(token: string) {
+      const outcome = await inTransaction(db, async (trx) => {
+        const row = await trx
+          .selectFrom('refresh_tokens as rt')
+          .innerJoin('auth_sessions as s', 's.id', 'rt.session_id')
+          .innerJoin('users as u', 'u.id', 's.user_id')
+          .select(['rt.used_at', 's.id as session_id', 's.revoked_at', 's.expires_at', 'u.id as user_id', 'u.role', 'u.activo'])
+          .where('rt.token_hash', '=', hashRefreshToken(token))
+          .forUpdate('rt')
+          .executeTakeFirst();
+        if (!row) return null;
+        if (row.used_at) {
+          await trx
+            .updateTable('auth_sessions')
+            .set({ revoked_at: new Date(), revoked_reason: 'refresh token reused' })
+            .where('id', '=', row.session_id)
+            .where('revoked_at', 'is', null)
+            .execute();
+          return null;
+        }
+        if (row.revoked_at || row.expires_at.getTime() <= Date.now() || !row.activo) return null;
+        await trx.updateTable('refresh_tokens').set({ used_at: new Date() }).where('token_hash', '=', hashRefreshToken(token)).execute();
+        return issueTokens(row.user_id, row.role, row.session_id, trx);
+      });
+      if (!outcome) throw authError('INVALID_REFRESH_TOKEN', 'Invalid or expired refresh token');
+      return outcome;
+    },
+
+    /** Ends every login of the user: refresh tokens and the access tokens issued from them. */
+    async logout(actor: Actor) {
+      await revokeSessions(db, actor.id, 'logout');
+    },
+
+    /** The caller behind an access token, or null. Deactivation and logout take effect at once. */
+    async authenticate(token: string): Promise<Actor | null> {
+      const claims = await signer.verify(token);
+      if (!claims) return null;
+      const row = await db
+        .selectFrom('users as u')
+        .innerJoin('auth_sessions as s', 's.user_id', 'u.id')
+        .select(['u.id', 'u.email', 'u.nombres', 'u.role', 'u.activo', 's.revoked_at'])
+        .where('u.id', '=', claims.userId)
+        .where('s.id', '=', claims.sessionId)
+        .executeTakeFirst();
+      if (!row || !row.activo || row.revoked_at) return null;
+      return { id: row.id, email: row.email, nombres: row.nombres, role: row.role, sessionId: claims.sessionId };
+    },
+
+    /**
+     * First start: with no user at all, create the Administrador from the
+     * environment, or admin@localhost with a random password told once.
+     */
+    async bootstrapAdmin(env: { email?: string; password?: string }, log: FastifyBaseLogger) {
+      await inTransaction(db, async (trx) => {
+        await sql`select pg_advisory_xact_lock(hashtextextended('bootstrap-admin', 0))`.execute(trx);
+        const any = await trx.selectFrom('users').select('id').limit(1).executeTakeFirst();
+        if (any) return;
+        const email = env.email ?? 'admin@localhost';
+        const password = env.password ?? randomBytes(12).toString('base64url');
+        await trx
+          .insertInto('users')
+          .values({
+            id: randomUUID(),
+            email: email.toLowerCase(),
+            password_hash: await hashPassword(password),
+            nombres: 'Administrador',
+            role: 'Administrador',
+          })
+          .execute();
+        if (env.password) log.info({ email }, 'created the first Administrador from ADMIN_EMAIL');
+        else log.warn(`created the first Administrador ${email} with password ${password} (shown once; change it)`);
+      });
+    },
+  };
+}
+
+export async function revokeSessions(db: Db, userId: string, reason: string) {
+  await db
+    .updateTable('auth_sessions')
+    .set({ revoked_at: new Date(), revoked_reason: reason })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+export type AuthService = ReturnType<typeof authServiceFactory>;

@@ -1,0 +1,3 @@
+// Tables of the cajas feature (migration 002). Filled in with the feature.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface CajasTables {}

@@ -1,0 +1,5 @@
+import { ledgerChecks, type VerifyCheck } from './ledger/verify.js';
+
+// Every integrity check `GET /ledger/verify` and `npm run verify` run.
+// Features add their own (session totals, business records ↔ transfers).
+export const allChecks: VerifyCheck[] = [...ledgerChecks];

@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { pglitePool } from './pglite-pool.js';
+import type { DB } from './types.js';
+
+// int8 is exact money in minor units: it must never become a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => BigInt(v));
+
+export type Engine = 'postgres' | 'pglite';
+
+export interface Database {
+  db: Kysely<DB>;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions =
+  | { url: string; poolSize?: number }
+  // dataDir undefined → in memory (tests)
+  | { url?: undefined; dataDir?: string };
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  if (opts.url) {
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: 'poolSize' in opts && opts.poolSize ? opts.poolSize : 20,
+      // A request should fail fast rather than hang when the server is gone.
+      connectionTimeoutMillis: 5000,
+    });
+    // Idle clients that lose their server emit 'error'; without a listener
+    // that would crash the process instead of surfacing as /ready 503.
+    pool.on('error', () => {});
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { db, engine: 'postgres', close: () => db.destroy() };
+  }
+  let dataDir: string | undefined;
+  if ('dataDir' in opts && opts.dataDir) {
+    dataDir = path.resolve(opts.dataDir, 'pgdata');
+    mkdirSync(dataDir, { recursive: true });
+  }
+  const lite = await PGlite.create(dataDir, {
+    parsers: { [pgliteTypes.INT8]: (v: string) => BigInt(v) },
+  });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: async () => pglitePool(lite) as never }) });
+  return { db, engine: 'pglite', close: () => db.destroy() };
+}
+
+export async function ping(db: Kysely<DB>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

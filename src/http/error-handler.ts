@@ -1,0 +1,76 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, ReplayedResponse, commonError } from './errors.js';
+import { errorBody, familyOf } from './family.js';
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+}
+
+/** Fastify/Zod validation output → a 400 naming each field, never echoing input. */
+export function validationError(err: { validation: ValidationIssue[]; validationContext?: string }) {
+  const details = err.validation.map((issue) => {
+    const path = (issue.instancePath ?? '').split('/').filter(Boolean).join('.');
+    const field = path || err.validationContext || 'request';
+    return { field, message: `${field}: ${issue.message ?? 'is invalid'}` };
+  });
+  return commonError('VALIDATION_ERROR', details.map((d) => d.message).join('; ') || 'Invalid request', details);
+}
+
+// Fastify's own client errors (body parsing, limits) by code.
+function fromFastify(err: FastifyError): DomainError | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return commonError('INVALID_JSON', 'Body is not valid JSON');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return commonError('PAYLOAD_TOO_LARGE', 'Request body is larger than 1 MiB');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return commonError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
+  }
+  if (err instanceof SyntaxError) return commonError('INVALID_JSON', 'Body is not valid JSON');
+  if (err.statusCode === 413) return commonError('PAYLOAD_TOO_LARGE', 'Request body is larger than 1 MiB');
+  return undefined;
+}
+
+export function toDomainError(err: unknown): DomainError | undefined {
+  if (err instanceof DomainError) return err;
+  const fe = err as FastifyError & { validation?: ValidationIssue[] };
+  if (fe && Array.isArray(fe.validation)) return validationError(fe as never);
+  if (fe && typeof fe === 'object' && 'code' in fe) return fromFastify(fe);
+  return undefined;
+}
+
+export function installErrorHandling(app: FastifyInstance, prefix: string) {
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof ReplayedResponse) {
+      return reply
+        .code(err.status)
+        .header('idempotent-replayed', 'true')
+        .type('application/json; charset=utf-8')
+        .serializer((p: unknown) => p as string)
+        .send(err.body);
+    }
+    const family = familyOf(request.url, prefix);
+    const domain = toDomainError(err);
+    if (domain) {
+      if (domain.status >= 500) request.log.error({ err }, 'domain error with server status');
+      return reply.code(domain.status).send(errorBody(family, domain));
+    }
+    // Anything else is a bug or an infrastructure failure: log it whole,
+    // answer with nothing that names code, SQL or tables.
+    request.log.error({ err }, 'unhandled error');
+    const status = 500;
+    const body =
+      family === 'wallet'
+        ? { success: false, message: 'Internal Server Error', error: { code: 'INTERNAL_ERROR' } }
+        : { statusCode: status, message: 'Internal Server Error', error: 'Internal Server Error' };
+    return reply.code(status).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const family = familyOf(request.url, prefix);
+    reply.code(404).send(errorBody(family, commonError('NOT_FOUND', `Cannot ${request.method} ${request.url.split("?", 1)[0]!.slice(0, 200)}`)));
+  });
+}

@@ -1,0 +1,32 @@
+// Two response families, chosen by route (API.md §0): the wallet routes answer
+// with the {success, message, data} envelope, everything else like the POS seed.
+import { STATUS_CODES } from 'node:http';
+import type { DomainError } from './errors.js';
+
+const WALLET_ROOTS = ['/drivers', '/cash-collection-points', '/drivers-balance', '/wallets-status'];
+
+export type Family = 'pos' | 'wallet';
+
+export function familyOf(url: string, prefix: string): Family {
+  let path = url.split('?', 1)[0]!;
+  if (prefix && path.startsWith(prefix)) path = path.slice(prefix.length);
+  return WALLET_ROOTS.some((root) => path === root || path.startsWith(`${root}/`)) ? 'wallet' : 'pos';
+}
+
+export function errorBody(family: Family, err: Pick<DomainError, 'status' | 'code' | 'message' | 'details'>) {
+  if (family === 'wallet') {
+    const error: { code: string; details?: unknown } = { code: err.code };
+    if (err.details !== undefined) error.details = err.details;
+    return { success: false, message: err.message, error };
+  }
+  // NestJS-style body: validation failures list each problem as a string.
+  const message =
+    err.code === 'VALIDATION_ERROR' && Array.isArray(err.details) && err.details.length > 0
+      ? (err.details as { message: string }[]).map((d) => d.message)
+      : err.message;
+  return { statusCode: err.status, message, error: STATUS_CODES[err.status] ?? 'Error' };
+}
+
+export function ok<T>(message: string, data: T, meta?: Record<string, unknown>) {
+  return meta ? { success: true as const, message, data, meta } : { success: true as const, message, data };
+}

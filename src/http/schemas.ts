@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { parseDecimal, parseJsonNumber } from '../ledger/money.js';
+
+// Shared request/response building blocks. Strict types everywhere: no
+// coercion, so "10" is not a number and 10 is not a string (API.md §0).
+
+const noNul = (s: string) => !s.includes('\u0000');
+
+/** Free text: ≤ max characters, no NUL. */
+export const text = (max = 255) =>
+  z.string().max(max, `at most ${max} characters`).refine(noNul, 'must not contain NUL characters');
+
+export const nonEmptyText = (max = 255) =>
+  text(max).refine((s) => s.trim().length > 0, 'must not be empty');
+
+/** Integer ids of POS resources: 1..2^31−1. */
+export const intId = z.number().int('must be an integer').min(1).max(2147483647);
+
+/** Path parameters arrive as text; only plain decimal digits are ids. */
+export const intIdParam = z
+  .string()
+  .regex(/^[1-9]\d{0,9}$/, 'must be a positive integer id')
+  .transform(Number)
+  .refine((n) => n <= 2147483647, 'must be at most 2147483647');
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+/** UUID v4, returned lower-case. */
+export const uuidV4 = z
+  .string()
+  .regex(UUID_V4, 'must be a UUID v4')
+  .transform((s) => s.toLowerCase());
+
+/** A POS amount: a JSON number with at most two decimals, min ≤ x ≤ 9,999,999,999.99. */
+export const posAmount = (min: string) => {
+  const minMinor = parseDecimal(min)!;
+  return z
+    .number()
+    .refine((n) => parseJsonNumber(n) !== null, 'must have at most 2 decimals and be at most 9999999999.99')
+    .refine((n) => (parseJsonNumber(n) ?? minMinor) >= minMinor, `must be at least ${min}`);
+};
+
+/** A wallet amount: a decimal string "150" or "150.00", > 0. */
+export const walletAmount = z
+  .string()
+  .regex(/^\d{1,10}(\.\d{1,2})?$/, 'must be a decimal string with at most 2 decimals, e.g. "150.00"')
+  .refine((s) => (parseDecimal(s) ?? 0n) > 0n, 'must be greater than 0');
+
+/** ISO 8601 timestamp in a query string. */
+export const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date()).transform((s) => new Date(s));
+
+/** Query-string integers are parsed explicitly (no generic coercion). */
+export const queryInt = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be an integer')
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
+
+export const posError = z
+  .object({
+    statusCode: z.number(),
+    message: z.union([z.string(), z.array(z.string())]),
+    error: z.string(),
+  })
+  .meta({ id: 'PosError' });

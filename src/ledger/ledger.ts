@@ -1,0 +1,217 @@
+import { sql } from 'kysely';
+import type { Db, Tx } from '../db/transaction.js';
+import type { AccountKind } from './ledger.tables.js';
+
+// The double-entry core every cent goes through. Functions take the caller's
+// transaction: a feature service composes its business rows and the transfers
+// in one atomic unit. Every balance change is one conditional UPDATE that
+// locks the touched accounts in ascending id order (no deadlock between two
+// transfers over the same pair) and refuses to cross an account's floor.
+
+export interface TransferSpec {
+  debit: bigint;
+  credit: bigint;
+  amount: bigint;
+  kind: string;
+  refType?: string;
+  refId?: string | number | bigint;
+  userId?: string | null;
+}
+
+/** An account would go below its floor. Features map it to their own 409. */
+export class InsufficientFundsError extends Error {
+  constructor(readonly accountId: bigint) {
+    super(`account ${accountId} would go below its floor`);
+  }
+}
+
+/** The pending transfer was already posted or voided. */
+export class PendingAlreadyResolvedError extends Error {
+  constructor(readonly pendingId: bigint) {
+    super(`pending transfer ${pendingId} is already resolved`);
+  }
+}
+
+interface Delta {
+  posted: bigint;
+  pendingDebits: bigint;
+  pendingCredits: bigint;
+}
+
+/** Posted balance of each touched account after the change. */
+export type Balances = Map<bigint, bigint>;
+
+export async function createAccount(
+  trx: Tx,
+  spec: { code: string; kind: AccountKind; currency: string; floor: bigint | null },
+): Promise<bigint> {
+  const row = await trx.insertInto('ledger_accounts').values(spec).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** The outside world in one currency: where cash comes from and goes to. It has no floor. */
+export async function worldAccount(trx: Tx, currency: string): Promise<bigint> {
+  const code = `world:${currency}`;
+  await trx
+    .insertInto('ledger_accounts')
+    .values({ code, kind: 'WORLD', currency, floor: null })
+    .onConflict((oc) => oc.column('code').doNothing())
+    .execute();
+  const row = await trx.selectFrom('ledger_accounts').select('id').where('code', '=', code).executeTakeFirstOrThrow();
+  return row.id;
+}
+
+async function applyDeltas(trx: Tx, deltas: Map<bigint, Delta>): Promise<Balances> {
+  const ids = [...deltas.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const values = sql.join(
+    ids.map((id) => {
+      const d = deltas.get(id)!;
+      return sql`(${id}::bigint, ${d.posted}::bigint, ${d.pendingDebits}::bigint, ${d.pendingCredits}::bigint)`;
+    }),
+  );
+  // Rows are locked in id order by the CTE; the UPDATE then only touches rows
+  // whose floor allows the change. A missing row in the result = refused.
+  const { rows } = await sql<{ id: bigint; posted: bigint; currency: string }>`
+    with d(id, dp, dpd, dpc) as (values ${values}),
+    locked as (
+      select a.id from ledger_accounts a where a.id in (select id from d) order by a.id for update
+    )
+    update ledger_accounts a
+       set posted = a.posted + d.dp,
+           pending_debits = a.pending_debits + d.dpd,
+           pending_credits = a.pending_credits + d.dpc
+      from d
+     where a.id = d.id
+       and a.id in (select id from locked)
+       and (a.floor is null or d.dp - d.dpd >= 0 or a.posted + d.dp - (a.pending_debits + d.dpd) >= a.floor)
+    returning a.id, a.posted, a.currency`.execute(trx);
+
+  if (rows.length !== ids.length) {
+    const seen = new Set(rows.map((r) => r.id));
+    const refused = ids.find((id) => !seen.has(id));
+    const exists = await trx.selectFrom('ledger_accounts').select('id').where('id', '=', refused!).executeTakeFirst();
+    if (!exists) throw new Error(`ledger account ${refused} does not exist`);
+    throw new InsufficientFundsError(refused!);
+  }
+  const currencies = new Set(rows.map((r) => r.currency));
+  if (currencies.size > 1) throw new Error(`transfer between currencies ${[...currencies].join(', ')}`);
+  return new Map(rows.map((r) => [r.id, r.posted]));
+}
+
+function add(deltas: Map<bigint, Delta>, id: bigint, change: Partial<Delta>) {
+  const d = deltas.get(id) ?? { posted: 0n, pendingDebits: 0n, pendingCredits: 0n };
+  d.posted += change.posted ?? 0n;
+  d.pendingDebits += change.pendingDebits ?? 0n;
+  d.pendingCredits += change.pendingCredits ?? 0n;
+  deltas.set(id, d);
+}
+
+function check(spec: TransferSpec) {
+  if (spec.amount <= 0n) throw new Error('transfer amount must be positive');
+  if (spec.debit === spec.credit) throw new Error('transfer debit and credit accounts must differ');
+}
+
+function row(spec: TransferSpec, phase: 'SINGLE' | 'PENDING' | 'POST' | 'VOID', pendingId: bigint | null = null) {
+  return {
+    debit_account_id: spec.debit,
+    credit_account_id: spec.credit,
+    amount: spec.amount,
+    phase,
+    pending_id: pendingId,
+    kind: spec.kind,
+    ref_type: spec.refType ?? null,
+    ref_id: spec.refId === undefined ? null : String(spec.refId),
+    user_id: spec.userId ?? null,
+  };
+}
+
+/**
+ * Posts transfers at once, all or none: several specs in one call share one
+ * lock round and one insert (batching). Returns the new transfer ids in spec
+ * order and the posted balance of every touched account afterwards.
+ */
+export async function postTransfers(trx: Tx, specs: TransferSpec[]): Promise<{ ids: bigint[]; balances: Balances }> {
+  if (specs.length === 0) return { ids: [], balances: new Map() };
+  const deltas = new Map<bigint, Delta>();
+  for (const s of specs) {
+    check(s);
+    add(deltas, s.debit, { posted: -s.amount });
+    add(deltas, s.credit, { posted: s.amount });
+  }
+  const balances = await applyDeltas(trx, deltas);
+  const inserted = await trx
+    .insertInto('ledger_transfers')
+    .values(specs.map((s) => row(s, 'SINGLE')))
+    .returning('id')
+    .execute();
+  return { ids: inserted.map((r) => r.id), balances };
+}
+
+export async function postTransfer(trx: Tx, spec: TransferSpec) {
+  const { ids, balances } = await postTransfers(trx, [spec]);
+  return { id: ids[0]!, balances };
+}
+
+/** Reserves an amount: counts against the debit account's floor, credits nothing yet. */
+export async function createPendingTransfer(trx: Tx, spec: TransferSpec): Promise<bigint> {
+  check(spec);
+  const deltas = new Map<bigint, Delta>();
+  add(deltas, spec.debit, { pendingDebits: spec.amount });
+  add(deltas, spec.credit, { pendingCredits: spec.amount });
+  await applyDeltas(trx, deltas);
+  const r = await trx.insertInto('ledger_transfers').values(row(spec, 'PENDING')).returning('id').executeTakeFirstOrThrow();
+  return r.id;
+}
+
+async function resolvePending(trx: Tx, pendingId: bigint, phase: 'POST' | 'VOID', by: { kind: string; userId?: string | null }) {
+  const pending = await trx
+    .selectFrom('ledger_transfers')
+    .selectAll()
+    .where('id', '=', pendingId)
+    .where('phase', '=', 'PENDING')
+    .executeTakeFirst();
+  if (!pending) throw new Error(`transfer ${pendingId} is not a pending transfer`);
+  const spec: TransferSpec = {
+    debit: pending.debit_account_id,
+    credit: pending.credit_account_id,
+    amount: pending.amount,
+    kind: by.kind,
+    refType: pending.ref_type ?? undefined,
+    refId: pending.ref_id ?? undefined,
+    userId: by.userId ?? null,
+  };
+  // The resolution row goes in first: its unique pending_id makes a second
+  // resolution wait for the first and then find the conflict, so a pending
+  // transfer moves money at most once whatever the callers do.
+  const inserted = await trx
+    .insertInto('ledger_transfers')
+    .values(row(spec, phase, pendingId))
+    .onConflict((oc) => oc.column('pending_id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) throw new PendingAlreadyResolvedError(pendingId);
+  const deltas = new Map<bigint, Delta>();
+  const a = pending.amount;
+  add(deltas, spec.debit, { pendingDebits: -a, posted: phase === 'POST' ? -a : 0n });
+  add(deltas, spec.credit, { pendingCredits: -a, posted: phase === 'POST' ? a : 0n });
+  const balances = await applyDeltas(trx, deltas);
+  return { id: inserted.id, amount: a, balances };
+}
+
+/** Completes a pending transfer: the reserved amount moves. */
+export const postPendingTransfer = (trx: Tx, pendingId: bigint, by: { kind: string; userId?: string | null }) =>
+  resolvePending(trx, pendingId, 'POST', by);
+
+/** Releases a pending transfer: nothing moves. */
+export const voidPendingTransfer = (trx: Tx, pendingId: bigint, by: { kind: string; userId?: string | null }) =>
+  resolvePending(trx, pendingId, 'VOID', by);
+
+/** Posted and available (posted − pending debits) balance of an account. */
+export async function accountBalance(trx: Db, id: bigint) {
+  const a = await trx
+    .selectFrom('ledger_accounts')
+    .select(['posted', 'pending_debits', 'pending_credits', 'floor', 'currency'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  return { ...a, available: a.posted - a.pending_debits };
+}
