@@ -43,6 +43,10 @@ export function toDomainError(err: unknown): DomainError | undefined {
 }
 
 export function installErrorHandling(app: FastifyInstance, prefix: string) {
+  app.decorateRequest('family', 'pos');
+  app.addHook('onRequest', async (request) => {
+    request.family = familyOf(request.url, prefix);
+  });
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof ReplayedResponse) {
       return reply
@@ -52,6 +56,7 @@ export function installErrorHandling(app: FastifyInstance, prefix: string) {
         .serializer((p: unknown) => p as string)
         .send(err.body);
     }
+    // Errors raised before onRequest ran (e.g. a bad URL) have no family yet.
     const family = familyOf(request.url, prefix);
     const domain = toDomainError(err);
     if (domain) {

@@ -7,6 +7,13 @@ const WALLET_ROOTS = ['/drivers', '/cash-collection-points', '/drivers-balance',
 
 export type Family = 'pos' | 'wallet';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Which response family this request's route answers in. */
+    family: Family;
+  }
+}
+
 export function familyOf(url: string, prefix: string): Family {
   let path = url.split('?', 1)[0]!;
   if (prefix && path.startsWith(prefix)) path = path.slice(prefix.length);

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { inTransaction, type Db, type Tx } from '../db/transaction.js';
 import { DomainError, ReplayedResponse, badRequest, commonError } from './errors.js';
-import { errorBody, familyOf, type Family } from './family.js';
+import { errorBody, type Family } from './family.js';
 
 // Idempotency-Key (API.md §0). The key's record is written in the same
 // transaction as the money it moved, under a transaction-scoped advisory lock:
@@ -42,7 +42,6 @@ export function idempotencyOf<T>(
   request: FastifyRequest,
   status: number,
   render: (result: T) => unknown,
-  prefix = '',
 ): Idempotency<T> | undefined {
   const raw = request.headers['idempotency-key'];
   if (raw === undefined) return undefined;
@@ -57,7 +56,7 @@ export function idempotencyOf<T>(
     path,
     key,
     requestHash: createHash('sha256').update(canonical(request.body ?? null)).digest('hex'),
-    family: familyOf(path, prefix),
+    family: request.family,
     status,
     render,
   };

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { bearer, buildTestApp } from './helper.js';
+
+test('HTTP conventions', async (t) => {
+  const { app, adminToken } = await buildTestApp({ CORS_ORIGINS: 'https://pos.example.com' });
+  const auth = bearer(adminToken);
+
+  await t.test('malformed JSON → 400 in the route family, nothing leaked', async () => {
+    const res = await app.inject({ method: 'POST', url: '/usuario', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"email":' });
+    assert.equal(res.statusCode, 400);
+    assert.deepEqual(res.json(), { statusCode: 400, message: 'Body is not valid JSON', error: 'Bad Request' });
+    const w = await app.inject({ method: 'POST', url: '/drivers', headers: { ...auth, 'content-type': 'application/json' }, payload: '{oops' });
+    assert.equal(w.statusCode, 400);
+    assert.equal(w.json().success, false);
+    assert.equal(w.json().error.code, 'INVALID_JSON');
+  });
+
+  await t.test('bodies over 1 MiB → 413', async () => {
+    const big = JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(1024 * 1024), nombres: 'x', role: 'Usuario' });
+    const res = await app.inject({ method: 'POST', url: '/usuario', headers: { ...auth, 'content-type': 'application/json' }, payload: big });
+    assert.equal(res.statusCode, 413);
+    assert.equal(res.json().statusCode, 413);
+  });
+
+  await t.test('a wrong content type is refused', async () => {
+    const res = await app.inject({ method: 'POST', url: '/usuario', headers: { ...auth, 'content-type': 'text/xml' }, payload: '<a/>' });
+    assert.equal(res.statusCode, 415);
+  });
+
+  await t.test('__proto__, constructor and unknown fields are ignored', async () => {
+    const payload = '{"email":"proto@test.local","password":"long-enough","nombres":"P","role":"Usuario","__proto__":{"role":"Administrador"},"constructor":{"prototype":{"x":1}},"isAdmin":true}';
+    const res = await app.inject({ method: 'POST', url: '/usuario', headers: { ...auth, 'content-type': 'application/json' }, payload });
+    assert.equal(res.statusCode, 201, res.body);
+    assert.equal(res.json().role, 'Usuario');
+    assert.equal(({} as Record<string, unknown>).x, undefined);
+    assert.equal(res.json().isAdmin, undefined);
+  });
+
+  await t.test('unknown paths: cheap 404 in the right family, no auth needed', async () => {
+    const pos = await app.inject({ url: '/socket.io/?EIO=4&transport=polling' });
+    assert.equal(pos.statusCode, 404);
+    assert.equal(pos.json().statusCode, 404);
+    const wallet = await app.inject({ url: '/drivers-balance/x/y/z' });
+    assert.equal(wallet.statusCode, 404);
+    assert.equal(wallet.json().success, false);
+  });
+
+  await t.test('wallet routes answer auth errors in the wallet envelope', async () => {
+    const res = await app.inject({ url: '/drivers' });
+    assert.equal(res.statusCode, 401);
+    assert.deepEqual(res.json(), { success: false, message: 'Unauthorized', error: { code: 'UNAUTHORIZED' } });
+  });
+
+  await t.test('request id, security headers, CORS preflight without auth', async () => {
+    const res = await app.inject({ url: '/health', headers: { 'x-request-id': 'abc-123' } });
+    assert.equal(res.headers['x-request-id'], 'abc-123');
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+    const pre = await app.inject({
+      method: 'OPTIONS',
+      url: '/recargas/cliente',
+      headers: { origin: 'https://pos.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,idempotency-key' },
+    });
+    assert.equal(pre.statusCode, 204);
+    assert.equal(pre.headers['access-control-allow-origin'], 'https://pos.example.com');
+    assert.match(String(pre.headers['access-control-allow-headers']), /Idempotency-Key/);
+    const other = await app.inject({ method: 'OPTIONS', url: '/recargas/cliente', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    assert.equal(other.headers['access-control-allow-origin'], undefined);
+  });
+
+  await t.test('OpenAPI document covers every route with bearer auth', async () => {
+    const doc = (await app.inject({ url: '/docs/json' })).json();
+    assert.equal(doc.openapi, '3.1.0');
+    assert.ok(doc.components.securitySchemes.bearerAuth);
+    assert.ok(doc.paths['/auth/login'].post.requestBody);
+    assert.ok(doc.paths['/usuario/{id}'].patch);
+    const ui = await app.inject({ url: '/docs' });
+    assert.ok([200, 302].includes(ui.statusCode));
+  });
+});
+
+test('API_PREFIX mounts the API under a prefix', async () => {
+  const { app } = await buildTestApp({ API_PREFIX: '/api' });
+  assert.equal((await app.inject({ url: '/api/health' })).statusCode, 200);
+  assert.equal((await app.inject({ url: '/health' })).statusCode, 404);
+  const res = await app.inject({ url: '/api/drivers' });
+  assert.equal(res.statusCode, 401);
+  assert.equal(res.json().success, false);
+});
