@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { pglitePool } from './pglite-pool.js';
@@ -41,6 +40,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     dataDir = path.resolve(opts.dataDir, 'pgdata');
     mkdirSync(dataDir, { recursive: true });
   }
+  // Loaded only in embedded mode: the WASM engine costs ~45 MB of memory.
+  const { PGlite, types: pgliteTypes } = await import('@electric-sql/pglite');
   const lite = await PGlite.create(dataDir, {
     parsers: { [pgliteTypes.INT8]: (v: string) => BigInt(v) },
   });
