@@ -61,9 +61,16 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
     reply.header('x-request-id', request.id);
   });
 
+  // Every route, as registered: the authorization matrix test walks this table.
+  const routeTable: { method: string; url: string; roles?: readonly string[]; public: boolean }[] = [];
   // Docs are public; every other route needs a token unless it says so.
   app.addHook('onRoute', (route) => {
     if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...route.config, public: true };
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD' && method !== 'OPTIONS') {
+        routeTable.push({ method, url: route.url, roles: route.config?.roles, public: Boolean(route.config?.public) });
+      }
+    }
   });
 
   await app.register(helmet, { global: true });
@@ -112,7 +119,7 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
     { prefix: config.API_PREFIX },
   );
 
-  return Object.assign(app, { services: { auth, users, cajas, recargas, wallets } });
+  return Object.assign(app, { services: { auth, users, cajas, recargas, wallets }, routeTable });
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

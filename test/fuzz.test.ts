@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import { bearer, buildTestApp } from './helper.js';
+
+// Hostile input, derived from the OpenAPI document (itself generated from the
+// schemas that validate): every field of every body gets values of the wrong
+// type, NUL bytes, oversized strings and number tricks; every path parameter
+// gets junk; whole bodies get malformed shapes. Each answer must be a 4xx, and
+// afterwards no balance has moved and the ledger verifies.
+
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  enum?: unknown[];
+  pattern?: string;
+  format?: string;
+  $ref?: string;
+};
+
+const NUMBER_JUNK: unknown[] = ['5', '1e3', ' 5 ', 'NaN', 'Infinity', '-0', '0x10', '١٢', true, false, null, [], [5], {}, { value: 5 }, -1, 1.001, 1e21, 0.1 + 0.2];
+const STRING_JUNK: unknown[] = [5, 0, -0, 1.5, true, null, [], ['a'], {}, { $gt: '' }, 'a\u0000b', '\u0000', 'x'.repeat(70_000)];
+const FORMATTED_JUNK: unknown[] = ["' OR 1=1 --", '1e3', ' 5 ', '-0', 'NaN', '../../etc/passwd', '😀', 'ＴＩＧＯ', '%00', '<script>'];
+const BOOLEAN_JUNK: unknown[] = ['true', 1, 0, null, [], {}];
+const OBJECT_JUNK: unknown[] = ['text', 5, true, [1, 2], { a: 'x\u0000' }, { big: 'x'.repeat(5000) }];
+// Raw bodies: JSON that is not an object, broken JSON, absurd nesting, 1e309.
+const RAW_BODIES = ['[]', 'null', '5', '"x"', 'true', '{', '{"a":}', '{"a":1,}', '[', '[]'.repeat(10), '['.repeat(20_000) + ']'.repeat(20_000), '{"monto":1e309,"amount":1e309}', '\u0000'];
+
+test('hostile input never gets past validation', async () => {
+  const { app, adminToken, database } = await buildTestApp();
+  const auth = bearer(adminToken);
+  const post = async (url: string, payload: object) => {
+    const r = await app.inject({ method: 'POST', url, headers: auth, payload });
+    assert.ok(r.statusCode < 300, `${url} ${r.statusCode} ${r.body}`);
+    return r.json();
+  };
+
+  // Real objects so that a request that slipped through could move money.
+  const me = (await app.inject({ url: '/auth/me', headers: auth })).json();
+  const caja = await post('/cajas', { nombre: 'Caja fuzz', saldo: 1000 });
+  const session = await post('/cajas/abrir', { id_caja: caja.id });
+  await post('/recargas/inyeccion', { operadora_destino: 'Tigo', monto: 100, id_caja_sesion: session.id });
+  const driver = (await post('/drivers', { nombre: 'Fuzz driver' })).data;
+  const point = (await post('/cash-collection-points', { name: 'Fuzz point' })).data;
+  const topup = (await post(`/drivers-balance/${driver.id}/topups`, { collectionPointId: point.id, collectedByUserId: me.id, amount: '50.00' })).data;
+  await post(`/drivers-balance/topups/${topup.cashCollectionRecordId}/confirm`, {});
+  const pending = (await post(`/drivers-balance/${driver.id}/topups`, { collectionPointId: point.id, collectedByUserId: me.id, amount: '5.00' })).data;
+
+  // Valid bodies: one hostile field at a time is swapped in.
+  const templates: Record<string, Record<string, unknown>> = {
+    'POST /recargas/cliente': { operadora: 'Tigo', numero_cliente: '78945612', monto: 1, id_caja_sesion: session.id },
+    'POST /recargas/inyeccion': { operadora_destino: 'Tigo', monto: 1, id_caja_sesion: session.id },
+    'POST /cajas/movimiento': { tipo: 'EGRESO', monto: 1, motivo: 'fuzz', id_sesion_caja: session.id },
+    'POST /cajas': { nombre: 'Caja nueva', especialidad: 'MIXTA', saldo: 5 },
+    'POST /cajas/abrir': { id_caja: caja.id, monto_inicial: 5 },
+    'PATCH /cajas/sesion/{id}/cerrar': { monto_final_real: 5 },
+    'POST /drivers-balance/{driverId}/topups': { collectionPointId: point.id, collectedByUserId: me.id, amount: '1.00', currency: 'CUP', notes: 'n', description: 'd', metadata: { a: 1 } },
+    'POST /drivers-balance/topups/{ccrId}/confirm': { comment: 'ok' },
+    'POST /drivers-balance/topups/{ccrId}/cancel': { reason: 'fuzz' },
+    'POST /drivers-balance/{driverId}/debits': { amount: '1.00', type: 'commission', reference: 'r', note: 'n' },
+  };
+  const params: Record<string, string> = {
+    id: String(session.id),
+    driverId: driver.id,
+    walletId: driver.walletId,
+    ccrId: pending.cashCollectionRecordId,
+    id_usuario: me.id,
+  };
+
+  const snapshot = async () =>
+    (
+      await sql<{ s: string }>`select (select count(*) from ledger_transfers)::text || '/' ||
+        (select coalesce(sum(abs(posted)) + sum(pending_debits), 0) from ledger_accounts)::text as s`.execute(database.db)
+    ).rows[0]!.s;
+  const before = await snapshot();
+
+  const doc = (await app.inject({ url: '/docs/json' })).json();
+  const resolve = (s: JsonSchema | undefined): JsonSchema | undefined => {
+    if (!s?.$ref) return s;
+    return doc.components.schemas[s.$ref.split('/').pop()!];
+  };
+  const junkFor = (s: JsonSchema): unknown[] => {
+    const r = resolve(s) ?? {};
+    const alt = r.anyOf ?? r.oneOf;
+    const types = new Set([r.type ?? alt?.map((a) => resolve(a)?.type)].flat(2).filter(Boolean) as string[]);
+    if (types.has('number') || types.has('integer')) return NUMBER_JUNK;
+    if (types.has('boolean')) return BOOLEAN_JUNK;
+    if (types.has('object')) return OBJECT_JUNK;
+    if (types.has('string')) return r.enum || r.pattern || r.format ? [...STRING_JUNK, ...FORMATTED_JUNK] : STRING_JUNK;
+    return [];
+  };
+
+  let cases = 0;
+  const fails: string[] = [];
+  const expect4xx = async (what: string, req: Parameters<typeof app.inject>[0]) => {
+    cases++;
+    const res = await app.inject(req as never);
+    if (res.statusCode < 400 || res.statusCode >= 500) fails.push(`${what} → ${res.statusCode} ${res.body.slice(0, 200)}`);
+    if (/at \S+ \(|select |insert |ledger_|kysely|node_modules/i.test(res.body)) fails.push(`${what} leaked internals: ${res.body.slice(0, 200)}`);
+  };
+
+  for (const [path, methods] of Object.entries<Record<string, { requestBody?: { content: Record<string, { schema: JsonSchema }> }; parameters?: { in: string; name: string }[] }>>(doc.paths)) {
+    for (const [method, opDoc] of Object.entries(methods)) {
+      const key = `${method.toUpperCase()} ${path}`;
+      if (key.startsWith('GET /docs') || path === '/auth/login' || path === '/auth/refresh_token' || path === '/auth/logout') continue;
+      const url = path.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? '1');
+      const m = method.toUpperCase() as 'POST';
+
+      // Path parameters: junk in each position.
+      for (const p of (opDoc.parameters ?? []).filter((x) => x.in === 'path')) {
+        for (const junk of ['0', '-1', '1.5', '1e3', ' 5 ', 'NaN', "1' OR '1'='1", '99999999999999999999', '%00', 'x'.repeat(150), '😀', '00000000-0000-0000-0000-000000000000', 'A'.repeat(36)]) {
+          const bad = path.replace(/\{(\w+)\}/g, (_, name: string) => (name === p.name ? encodeURIComponent(junk) : (params[name] ?? '1')));
+          await expect4xx(`${key} ${p.name}=${junk.slice(0, 20)}`, { method: m, url: bad, headers: auth, ...(m === 'GET' || m === 'DELETE' ? {} : { payload: templates[key] ?? {} }) });
+        }
+      }
+
+      const schema = resolve(opDoc.requestBody?.content['application/json']?.schema);
+      if (!schema?.properties) continue;
+      const template = templates[key] ?? {};
+      // Each field: hand-picked junk, then random values of the wrong kind.
+      for (const [field, fieldSchema] of Object.entries(schema.properties)) {
+        const junk = junkFor(fieldSchema);
+        for (const value of junk) {
+          await expect4xx(`${key} ${field}=${JSON.stringify(value)?.slice(0, 30)}`, { method: m, url, headers: auth, payload: { ...template, [field]: value } });
+        }
+        const type = [resolve(fieldSchema)?.type].flat()[0];
+        const wrongKind = fc.anything().filter((v) => v !== undefined && (type === 'string' ? typeof v !== 'string' : type === 'number' || type === 'integer' ? typeof v !== 'number' : type === 'boolean' ? typeof v !== 'boolean' : typeof v !== 'object' || v === null || Array.isArray(v)));
+        for (const value of fc.sample(wrongKind, 15)) {
+          await expect4xx(`${key} ${field}=random`, { method: m, url, headers: auth, payload: { ...template, [field]: value } });
+        }
+      }
+      const hasAmount = 'monto' in schema.properties || 'amount' in schema.properties;
+      for (const raw of RAW_BODIES.filter((b) => hasAmount || !b.includes('1e309'))) {
+        await expect4xx(`${key} raw ${raw.slice(0, 20)}`, { method: m, url, headers: { ...auth, 'content-type': 'application/json' }, payload: raw });
+      }
+    }
+  }
+
+  assert.deepEqual(fails, [], `${fails.length} hostile requests were not refused cleanly`);
+  assert.equal(await snapshot(), before, 'no balance moved');
+  const verify = await app.inject({ url: '/ledger/verify', headers: auth });
+  assert.equal(verify.json().ok, true, verify.body);
+  console.log(`# fuzz cases tried: ${cases}, all refused with a 4xx, balances unchanged`);
+});
