@@ -1,5 +1,201 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { CajasService } from './cajas.service.js';
+import { z } from 'zod';
+import { actorOf } from '../auth/auth.hook.js';
+import { idempotencyOf } from '../http/idempotency.js';
+import { posError } from '../http/schemas.js';
+import { toJsonNumber } from '../ledger/money.js';
+import {
+  cajaIdParams,
+  cajaSchema,
+  closeSessionBody,
+  createCajaBody,
+  createdCajaSchema,
+  movementBody,
+  movementListItem,
+  movementSchema,
+  openSessionBody,
+  sessionIdParams,
+  sessionSchema,
+  updateCajaBody,
+  userIdParams,
+} from './cajas.schemas.js';
+import { cajaJson, movementDetailJson, movementJson, sessionJson, teorico, type CajasService } from './cajas.service.js';
 
-// Stub: filled in by the cajas feature (issue 3).
-export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async () => {};
+const tags = ['cajas'];
+const security = [{ bearerAuth: [] }];
+const admin = { roles: ['Administrador'] as const };
+const cashier = { roles: ['Administrador', 'Operador'] as const };
+const readers = { roles: ['Administrador', 'Operador', 'Usuario'] as const };
+const denied = { 401: posError, 403: posError };
+const invalid = { 400: posError, ...denied };
+
+export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async (app, { cajas }) => {
+  app.post('/cajas', {
+    config: admin,
+    schema: {
+      tags,
+      summary: 'Create a cash register; an initial saldo is booked as an opening movement',
+      security,
+      body: createCajaBody,
+      response: { 201: createdCajaSchema, ...invalid },
+    },
+    handler: async (request, reply) => {
+      const c = await cajas.create(actorOf(request), request.body);
+      return reply.code(201).send({ id: c.id, nombre: c.nombre, especialidad: c.especialidad, saldo: toJsonNumber(c.saldo) });
+    },
+  });
+
+  app.get('/cajas', {
+    config: readers,
+    schema: { tags, summary: 'List cash registers with their saldo and open session', security, response: { 200: z.array(cajaSchema), ...denied } },
+    handler: async () => (await cajas.list()).map(cajaJson),
+  });
+
+  app.get('/cajas/sesion-activa', {
+    config: readers,
+    schema: {
+      tags,
+      summary: 'The caller’s open session (404 when none)',
+      security,
+      response: { 200: sessionSchema, ...denied, 404: posError },
+    },
+    handler: async (request) => sessionJson(await cajas.activeSession(actorOf(request))),
+  });
+
+  app.get('/cajas/sesion-activa/:id_usuario', {
+    config: readers,
+    schema: {
+      tags,
+      summary: 'A user’s open session: the caller’s own, or anyone’s for an Administrador',
+      security,
+      params: userIdParams,
+      response: { 200: sessionSchema, ...invalid, 404: posError },
+    },
+    handler: async (request) => sessionJson(await cajas.activeSession(actorOf(request), request.params.id_usuario)),
+  });
+
+  app.get('/cajas/:id', {
+    config: readers,
+    schema: { tags, summary: 'Get a cash register', security, params: cajaIdParams, response: { 200: cajaSchema, ...invalid, 404: posError } },
+    handler: async (request) => cajaJson(await cajas.get(request.params.id)),
+  });
+
+  app.patch('/cajas/:id', {
+    config: admin,
+    schema: {
+      tags,
+      summary: 'Rename a cash register or change its especialidad (never its saldo)',
+      security,
+      params: cajaIdParams,
+      body: updateCajaBody,
+      response: { 200: cajaSchema, ...invalid, 404: posError },
+    },
+    handler: async (request) => cajaJson(await cajas.update(request.params.id, request.body)),
+  });
+
+  app.delete('/cajas/:id', {
+    config: admin,
+    schema: {
+      tags,
+      summary: 'Deactivate a cash register (409 while a session is open)',
+      security,
+      params: cajaIdParams,
+      response: { 200: cajaSchema, ...invalid, 404: posError, 409: posError },
+    },
+    handler: async (request) => cajaJson(await cajas.deactivate(request.params.id)),
+  });
+
+  app.post('/cajas/abrir', {
+    config: cashier,
+    schema: {
+      tags,
+      summary: 'Open a session on a cash register for the caller',
+      description:
+        'monto_inicial defaults to the caja’s saldo; a different counted amount is booked as an AJUSTE movement. ' +
+        'One open session per caja and per user. Accepts an Idempotency-Key header.',
+      security,
+      body: openSessionBody,
+      response: { 201: sessionSchema, ...invalid, 404: posError, 409: posError, 422: posError },
+    },
+    handler: async (request, reply) => {
+      const idem = idempotencyOf(request, 201, sessionJson);
+      const s = await cajas.open(actorOf(request), request.body, idem);
+      return reply.code(201).send(sessionJson(s));
+    },
+  });
+
+  app.post('/cajas/movimiento', {
+    config: cashier,
+    schema: {
+      tags,
+      summary: 'Record a manual cash INGRESO or EGRESO on a session',
+      description: 'An EGRESO larger than the cash in the register is refused (409). Accepts an Idempotency-Key header.',
+      security,
+      body: movementBody,
+      response: { 201: movementSchema, ...invalid, 404: posError, 409: posError, 422: posError },
+    },
+    handler: async (request, reply) => {
+      const idem = idempotencyOf(request, 201, movementJson);
+      const m = await cajas.addMovement(actorOf(request), request.body, idem);
+      return reply.code(201).send(movementJson(m));
+    },
+  });
+
+  app.get('/cajas/sesion/:id', {
+    config: readers,
+    schema: {
+      tags,
+      summary: 'A session with its totals (teórico is live while open)',
+      security,
+      params: sessionIdParams,
+      response: { 200: sessionSchema, ...invalid, 404: posError },
+    },
+    handler: async (request) => sessionJson(await cajas.session(request.params.id)),
+  });
+
+  app.get('/cajas/sesion/:id/movimientos', {
+    config: readers,
+    schema: {
+      tags,
+      summary: 'Every movement of a session, oldest first',
+      security,
+      params: sessionIdParams,
+      response: { 200: z.array(movementListItem), ...invalid, 404: posError },
+    },
+    handler: async (request) => (await cajas.movements(request.params.id)).map(movementDetailJson),
+  });
+
+  app.get('/cajas/sesion/:id/balance', {
+    config: readers,
+    schema: {
+      tags,
+      summary: 'The session’s teórico as a bare JSON number',
+      security,
+      params: sessionIdParams,
+      response: { 200: z.number().meta({ example: 710.5 }), ...invalid, 404: posError },
+    },
+    handler: async (request) => {
+      const s = await cajas.session(request.params.id);
+      return toJsonNumber(s.monto_final_teorico ?? teorico(s));
+    },
+  });
+
+  app.patch('/cajas/sesion/:id/cerrar', {
+    config: cashier,
+    schema: {
+      tags,
+      summary: 'Close a session with the counted cash',
+      description:
+        'diferencia = real − teórico is booked so the caja’s saldo equals the count. After this returns nothing ' +
+        'more can land on the session (409).',
+      security,
+      params: sessionIdParams,
+      body: closeSessionBody,
+      response: { 200: sessionSchema, ...invalid, 404: posError, 409: posError, 422: posError },
+    },
+    handler: async (request) => {
+      const idem = idempotencyOf(request, 200, sessionJson);
+      return sessionJson(await cajas.close(actorOf(request), request.params.id, request.body, idem));
+    },
+  });
+};

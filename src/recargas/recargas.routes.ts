@@ -1,5 +1,95 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { RecargasService } from './recargas.service.js';
+import { z } from 'zod';
+import { actorOf } from '../auth/auth.hook.js';
+import { idempotencyOf } from '../http/idempotency.js';
+import { posError } from '../http/schemas.js';
+import {
+  historialQuery,
+  inyeccionBody,
+  inyeccionSchema,
+  operadoraSaldoSchema,
+  recargaBody,
+  recargaSchema,
+} from './recargas.schemas.js';
+import { inyeccionJson, recargaJson, type RecargasService } from './recargas.service.js';
 
-// Stub: filled in by the recargas feature (issue 3).
-export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService }> = async () => {};
+const tags = ['recargas'];
+const security = [{ bearerAuth: [] }];
+const readers = { roles: ['Administrador', 'Operador', 'Usuario'] as const };
+const denied = { 401: posError, 403: posError };
+const moneyErrors = { 400: posError, ...denied, 404: posError, 409: posError, 422: posError };
+const historialDescription =
+  'Newest first. With no query parameters, the complete history. Optional narrowing: operadora, id_caja_sesion, ' +
+  'numero_cliente (top-ups only), from/to (ISO 8601, inclusive), page (≥1) and limit (1–1000, default 100).';
+
+export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService }> = async (app, { recargas }) => {
+  app.post('/recargas/cliente', {
+    config: { roles: ['Administrador', 'Operador'] },
+    schema: {
+      tags,
+      summary: 'Sell a mobile top-up to a client',
+      description:
+        'Atomically: the operator’s saldo_actual −monto, the session’s cash +monto (INGRESO). Insufficient saldo_actual ' +
+        'or a closed session: 409. Accepts an Idempotency-Key header.',
+      security,
+      body: recargaBody,
+      response: { 201: recargaSchema, ...moneyErrors },
+    },
+    handler: async (request, reply) => {
+      const idem = idempotencyOf(request, 201, recargaJson);
+      const r = await recargas.sell(actorOf(request), request.body, idem);
+      return reply.code(201).send(recargaJson(r));
+    },
+  });
+
+  app.post('/recargas/inyeccion', {
+    config: { roles: ['Administrador'] },
+    schema: {
+      tags,
+      summary: 'Buy operator float with cash from a session',
+      description:
+        'Atomically: the session’s cash −monto (EGRESO), the operator’s saldo_actual +monto. Not enough cash in the ' +
+        'register: 409. Accepts an Idempotency-Key header.',
+      security,
+      body: inyeccionBody,
+      response: { 201: inyeccionSchema, ...moneyErrors },
+    },
+    handler: async (request, reply) => {
+      const idem = idempotencyOf(request, 201, inyeccionJson);
+      const i = await recargas.inject(actorOf(request), request.body, idem);
+      return reply.code(201).send(inyeccionJson(i));
+    },
+  });
+
+  app.get('/recargas/operadoras/saldos', {
+    config: readers,
+    schema: { tags, summary: 'Each operator’s saldo_actual', security, response: { 200: z.array(operadoraSaldoSchema), ...denied } },
+    handler: async () => recargas.balances(),
+  });
+
+  app.get('/recargas/historial/clientes', {
+    config: readers,
+    schema: {
+      tags,
+      summary: 'History of client top-ups',
+      description: historialDescription,
+      security,
+      querystring: historialQuery,
+      response: { 200: z.array(recargaSchema), 400: posError, ...denied },
+    },
+    handler: async (request) => (await recargas.sales(request.query)).map(recargaJson),
+  });
+
+  app.get('/recargas/historial/inyecciones', {
+    config: readers,
+    schema: {
+      tags,
+      summary: 'History of operator injections',
+      description: historialDescription,
+      security,
+      querystring: historialQuery,
+      response: { 200: z.array(inyeccionSchema), 400: posError, ...denied },
+    },
+    handler: async (request) => (await recargas.injections(request.query)).map(inyeccionJson),
+  });
+};

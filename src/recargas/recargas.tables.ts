@@ -1,3 +1,36 @@
-// Tables of the recargas feature (migration 002). Filled in with the feature.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface RecargasTables {}
+import type { ColumnType, Generated } from 'kysely';
+
+// Tables of the recargas feature (migration 002). An operator's saldo_actual
+// is its ledger account's posted balance.
+
+export const OPERADORAS = ['Tigo', 'Entel', 'Viva'] as const;
+export type OperadoraNombre = (typeof OPERADORAS)[number];
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface RecargasTables {
+  operadoras: {
+    id: Generated<number>;
+    nombre_operadora: OperadoraNombre;
+    account_id: bigint;
+  };
+  recargas_cliente: {
+    id: Generated<number>;
+    id_operadora: number;
+    numero_cliente: string;
+    monto: bigint;
+    id_caja_sesion: number;
+    id_usuario: string;
+    transfer_id: bigint;
+    fecha_hora: Timestamp;
+  };
+  inyecciones_operadora: {
+    id: Generated<number>;
+    id_operadora: number;
+    monto: bigint;
+    id_caja_sesion: number;
+    id_usuario: string;
+    transfer_id: bigint;
+    fecha_hora: Timestamp;
+  };
+}

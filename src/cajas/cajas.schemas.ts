@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { intId, intIdParam, nonEmptyText, posAmount, uuidV4 } from '../http/schemas.js';
+
+// Request and response schemas of §2. Amounts are JSON numbers on the wire
+// (posAmount validates them; the service turns them into bigint cents).
+
+const especialidad = z.enum(['SOLO_VENTAS', 'SOLO_AGENTES', 'MIXTA']);
+const nombre = nonEmptyText().refine((s) => s.trim().length >= 3, 'must be at least 3 characters');
+
+export const cajaIdParams = z.object({ id: intIdParam });
+export const sessionIdParams = z.object({ id: intIdParam });
+export const userIdParams = z.object({ id_usuario: uuidV4 });
+
+export const createCajaBody = z
+  .object({
+    nombre,
+    especialidad: especialidad.optional(),
+    saldo: posAmount('0').optional(),
+  })
+  .meta({ example: { nombre: 'Caja 1', especialidad: 'MIXTA', saldo: 500 } });
+
+export const updateCajaBody = z
+  .object({ nombre: nombre.optional(), especialidad: especialidad.optional() })
+  .meta({ example: { nombre: 'Caja principal' } });
+
+export const openSessionBody = z
+  .object({ id_caja: intId, monto_inicial: posAmount('0').optional() })
+  .meta({ example: { id_caja: 1, monto_inicial: 500 } });
+
+export const movementBody = z
+  .object({
+    tipo: z.enum(['INGRESO', 'EGRESO']),
+    monto: posAmount('0.1'),
+    motivo: nonEmptyText(),
+    id_sesion_caja: intId,
+  })
+  .meta({ example: { tipo: 'EGRESO', monto: 25.5, motivo: 'Compra de bolsas', id_sesion_caja: 101 } });
+
+export const closeSessionBody = z
+  .object({ monto_final_real: posAmount('0') })
+  .meta({ example: { monto_final_real: 710.5 } });
+
+export const sessionSchema = z
+  .object({
+    id: z.number(),
+    id_caja: z.number(),
+    id_usuario: z.string(),
+    estado_sesion: z.enum(['ABIERTA', 'CERRADA']),
+    monto_inicial: z.number(),
+    total_ingresos: z.number(),
+    total_egresos: z.number(),
+    monto_final_teorico: z.number(),
+    monto_final_real: z.number().nullable(),
+    diferencia: z.number().nullable(),
+    fecha_apertura: z.string(),
+    fecha_cierre: z.string().nullable(),
+  })
+  .meta({
+    id: 'CajaSesion',
+    example: {
+      id: 101,
+      id_caja: 1,
+      id_usuario: '6f1c2a9e-3b7d-4c55-9a51-0d2f8e4b7c10',
+      estado_sesion: 'ABIERTA',
+      monto_inicial: 500,
+      total_ingresos: 231,
+      total_egresos: 20.5,
+      monto_final_teorico: 710.5,
+      monto_final_real: null,
+      diferencia: null,
+      fecha_apertura: '2026-01-15T12:00:00.000Z',
+      fecha_cierre: null,
+    },
+  });
+
+export const cajaSchema = z
+  .object({
+    id: z.number(),
+    nombre: z.string(),
+    especialidad,
+    saldo: z.number(),
+    estado: z.boolean(),
+    sesion_activa: sessionSchema.nullable(),
+    sesiones: z.array(sessionSchema),
+  })
+  .meta({ id: 'Caja' });
+
+export const createdCajaSchema = z
+  .object({ id: z.number(), nombre: z.string(), especialidad, saldo: z.number() })
+  .meta({ id: 'CajaCreada', example: { id: 1, nombre: 'Caja 1', especialidad: 'MIXTA', saldo: 500 } });
+
+export const movementSchema = z
+  .object({
+    id: z.number(),
+    tipo: z.enum(['INGRESO', 'EGRESO']),
+    monto: z.number(),
+    motivo: z.string(),
+    fecha: z.string(),
+    id_sesion_caja: z.number(),
+  })
+  .meta({
+    id: 'CajaMovimiento',
+    example: { id: 7, tipo: 'EGRESO', monto: 25.5, motivo: 'Compra de bolsas', fecha: '2026-01-15T12:30:00.000Z', id_sesion_caja: 101 },
+  });
+
+export const movementListItem = z
+  .object({
+    id: z.number(),
+    tipo: z.enum(['INGRESO', 'EGRESO']),
+    monto: z.number(),
+    motivo: z.string(),
+    fecha: z.string(),
+    origen: z.enum(['MANUAL', 'RECARGA', 'INYECCION', 'APERTURA', 'AJUSTE']),
+    id_origen: z.number().nullable(),
+    id_sesion_caja: z.number(),
+  })
+  .meta({ id: 'CajaMovimientoDetalle' });

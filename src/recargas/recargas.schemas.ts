@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { intId, isoDate, posAmount, queryInt } from '../http/schemas.js';
+import { OPERADORAS } from './recargas.tables.js';
+
+// Request and response schemas of §3, as the Recargas seed defines them.
+
+export const operadora = z.enum(OPERADORAS);
+export const numeroCliente = z.string().regex(/^\+?\d{6,15}$/, 'must be 6 to 15 digits, optionally with a leading +');
+
+export const recargaBody = z
+  .object({
+    operadora,
+    numero_cliente: numeroCliente,
+    monto: posAmount('0.1'),
+    id_caja_sesion: intId,
+  })
+  .meta({ example: { operadora: 'Tigo', numero_cliente: '78945612', monto: 10.5, id_caja_sesion: 101 } });
+
+export const inyeccionBody = z
+  .object({
+    operadora_destino: operadora,
+    monto: posAmount('1'),
+    id_caja_sesion: intId,
+  })
+  .meta({ example: { operadora_destino: 'Tigo', monto: 100, id_caja_sesion: 101 } });
+
+export const recargaSchema = z
+  .object({
+    id: z.number(),
+    operadora,
+    numero_cliente: z.string(),
+    monto: z.number(),
+    fecha_hora: z.string(),
+    id_caja_sesion: z.number(),
+  })
+  .meta({
+    id: 'RecargaCliente',
+    example: { id: 1, operadora: 'Tigo', numero_cliente: '78945612', monto: 10.5, fecha_hora: '2026-01-15T12:00:00.000Z', id_caja_sesion: 101 },
+  });
+
+export const inyeccionSchema = z
+  .object({
+    id: z.number(),
+    operadora_destino: operadora,
+    monto: z.number(),
+    fecha_hora: z.string(),
+    id_caja_origen: z.number(),
+  })
+  .meta({
+    id: 'InyeccionOperadora',
+    example: { id: 1, operadora_destino: 'Tigo', monto: 100, fecha_hora: '2026-01-15T11:00:00.000Z', id_caja_origen: 101 },
+  });
+
+export const operadoraSaldoSchema = z
+  .object({ id: z.number(), nombre_operadora: operadora, saldo_actual: z.number() })
+  .meta({ id: 'OperadoraSaldo', example: { id: 1, nombre_operadora: 'Tigo', saldo_actual: 89.5 } });
+
+/** Optional narrowing of the histories; with none, the full list (as the seed says). */
+export const historialQuery = z.object({
+  operadora: operadora.optional(),
+  id_caja_sesion: queryInt(1, 999_999_999).optional(),
+  numero_cliente: numeroCliente.optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  page: queryInt(1, 1_000_000).optional(),
+  limit: queryInt(1, 1000).optional(),
+});
+export type HistorialQuery = z.output<typeof historialQuery>;
