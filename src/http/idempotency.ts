@@ -62,6 +62,74 @@ export function idempotencyOf<T>(
   };
 }
 
+/** What identifies a request's key; its render function is not needed to claim it. */
+type Scope = Omit<Idempotency<unknown>, 'render'>;
+
+const lockKey = (i: Scope) => [i.userId, i.method, i.path, i.key].join('\n');
+
+/**
+ * Claims the keys of several requests at once (one statement for the locks,
+ * one for the lookups). For each scope: undefined when the request may run,
+ * or what to answer instead: 409 (the same key is in flight, here or in
+ * another transaction), 422 (the key was used with another body), or the
+ * stored response to replay.
+ */
+export async function claimIdempotencyKeys(trx: Tx, scopes: ReadonlyArray<Scope | undefined>): Promise<Array<Error | undefined>> {
+  const answers: Array<Error | undefined> = scopes.map(() => undefined);
+  const keyed = scopes.flatMap((s, i) => (s ? [{ s, i }] : []));
+  if (keyed.length === 0) return answers;
+  const { rows } = await sql<{ locked: boolean }>`
+    select pg_try_advisory_xact_lock(hashtextextended(k, 0)) as locked
+      from unnest(${keyed.map(({ s }) => lockKey(s))}::text[]) with ordinality as t(k, n)
+     order by n`.execute(trx);
+  const seen = new Set<string>();
+  keyed.forEach(({ s, i }, n) => {
+    const k = lockKey(s);
+    // Advisory locks are re-entrant within a transaction: a twin in the same batch is in flight too.
+    if (!rows[n]?.locked || seen.has(k)) {
+      answers[i] = commonError('IDEMPOTENCY_REQUEST_IN_FLIGHT', 'A request with this Idempotency-Key is still being processed');
+    }
+    seen.add(k);
+  });
+  const lookups = keyed.filter(({ i }) => !answers[i]);
+  if (lookups.length === 0) return answers;
+  const stored = await sql<{ user_id: string; method: string; path: string; key: string; request_hash: string; status_code: number; body: string }>`
+    select k.user_id, k.method, k.path, k.key, k.request_hash, k.status_code, k.body
+      from idempotency_keys k
+      join unnest(${lookups.map(({ s }) => s.userId)}::uuid[], ${lookups.map(({ s }) => s.method)}::text[],
+                  ${lookups.map(({ s }) => s.path)}::text[], ${lookups.map(({ s }) => s.key)}::text[]) as v(user_id, method, path, key)
+        on k.user_id = v.user_id and k.method = v.method and k.path = v.path and k.key = v.key`.execute(trx);
+  const byKey = new Map(stored.rows.map((r) => [[r.user_id, r.method, r.path, r.key].join('\n'), r]));
+  for (const { s, i } of lookups) {
+    const previous = byKey.get(lockKey(s));
+    if (!previous) continue;
+    answers[i] =
+      previous.request_hash !== s.requestHash
+        ? commonError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body')
+        : new ReplayedResponse(previous.status_code, previous.body);
+  }
+  return answers;
+}
+
+/** Stores the responses of claimed requests: a success as rendered, a refusal (4xx) in its family's body. */
+export async function recordIdempotentResponses<T>(trx: Tx, entries: Array<{ idem: Idempotency<T>; outcome: { ok: true; value: T } | { ok: false; error: DomainError } }>) {
+  if (entries.length === 0) return;
+  await trx
+    .insertInto('idempotency_keys')
+    .values(
+      entries.map(({ idem, outcome }) => ({
+        user_id: idem.userId,
+        method: idem.method,
+        path: idem.path,
+        key: idem.key,
+        request_hash: idem.requestHash,
+        status_code: outcome.ok ? idem.status : outcome.error.status,
+        body: JSON.stringify(outcome.ok ? idem.render(outcome.value) : errorBody(idem.family, outcome.error)),
+      })),
+    )
+    .execute();
+}
+
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: DomainError };
 
 /**
@@ -71,57 +139,20 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: DomainError };
 export async function runIdempotent<T>(db: Db, idem: Idempotency<T> | undefined, fn: (trx: Tx) => Promise<T>): Promise<T> {
   if (!idem) return inTransaction(db, fn);
   const outcome = await inTransaction<Outcome<T>>(db, async (trx) => {
-    const lockKey = [idem.userId, idem.method, idem.path, idem.key].join('\n');
-    const { rows } = await sql<{ locked: boolean }>`
-      select pg_try_advisory_xact_lock(hashtextextended(${lockKey}, 0)) as locked`.execute(trx);
-    if (!rows[0]?.locked) {
-      throw commonError('IDEMPOTENCY_REQUEST_IN_FLIGHT', 'A request with this Idempotency-Key is still being processed');
-    }
-    const previous = await trx
-      .selectFrom('idempotency_keys')
-      .select(['request_hash', 'status_code', 'body'])
-      .where('user_id', '=', idem.userId)
-      .where('method', '=', idem.method)
-      .where('path', '=', idem.path)
-      .where('key', '=', idem.key)
-      .executeTakeFirst();
-    if (previous) {
-      if (previous.request_hash !== idem.requestHash) {
-        throw commonError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body');
-      }
-      throw new ReplayedResponse(previous.status_code, previous.body);
-    }
-
+    const [refusal] = await claimIdempotencyKeys(trx, [idem]);
+    if (refusal) throw refusal;
     // A refusal (4xx) is a completed response too and must replay as such,
     // but its partial effects must not stay: undo them to a savepoint.
     await sql`savepoint idempotent_effect`.execute(trx);
-    let status: number;
-    let body: unknown;
     let result: Outcome<T>;
     try {
-      const value = await fn(trx);
-      result = { ok: true, value };
-      status = idem.status;
-      body = idem.render(value);
+      result = { ok: true, value: await fn(trx) };
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       await sql`rollback to savepoint idempotent_effect`.execute(trx);
       result = { ok: false, error: err };
-      status = err.status;
-      body = errorBody(idem.family, err);
     }
-    await trx
-      .insertInto('idempotency_keys')
-      .values({
-        user_id: idem.userId,
-        method: idem.method,
-        path: idem.path,
-        key: idem.key,
-        request_hash: idem.requestHash,
-        status_code: status,
-        body: JSON.stringify(body),
-      })
-      .execute();
+    await recordIdempotentResponses(trx, [{ idem, outcome: result }]);
     return result;
   });
   if (!outcome.ok) throw outcome.error;

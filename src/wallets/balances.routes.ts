@@ -1,0 +1,192 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { actorOf } from '../auth/auth.hook.js';
+import { ok } from '../http/family.js';
+import { paged } from './pagination.js';
+import { idempotencyOf } from '../http/idempotency.js';
+import type { ConfirmedTopup, Topup } from './topups.service.js';
+import type { Debit } from './balances.service.js';
+import {
+  balanceSchema,
+  cancelTopupBody,
+  ccrIdParams,
+  confirmTopupBody,
+  confirmedTopupSchema,
+  createTopupBody,
+  debitBody,
+  debitSchema,
+  driverIdParams,
+  envelope,
+  errorResponses as e,
+  listTopupsQuery,
+  movementSchema,
+  movementsQuery,
+  pagedEnvelope,
+  topupSchema,
+  walletIdParams,
+} from './wallets.schemas.js';
+import type { WalletsService } from './wallets.service.js';
+
+const secured = [{ bearerAuth: [] }];
+const idemHeader = 'Optional Idempotency-Key header: a retry with the same key and body replays the first response.';
+const admin = { roles: ['Administrador'] as const };
+const staff = { roles: ['Administrador', 'Operador', 'Usuario'] as const };
+const everyone = { roles: ['Administrador', 'Operador', 'Usuario', 'Conductor'] as const };
+
+export const balancesRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> = async (app, { wallets }) => {
+  const { topups, balances } = wallets;
+
+  // Static paths (/topups, /me) are matched before /:driverId by the router.
+  app.get('/drivers-balance/topups', {
+    config: staff,
+    schema: {
+      tags: ['drivers-balance'],
+      summary: 'List cash top-ups (Administrador, Operador, Usuario)',
+      description:
+        'Filters: status, driverId, collectionPointId, collectedByUserId, from, to (ISO 8601, inclusive). ' +
+        'page (default 1), limit (1–100, default 10), sortBy createdAt|amount, sortDir asc|desc (default desc).',
+      security: secured,
+      querystring: listTopupsQuery,
+      response: { 200: pagedEnvelope(topupSchema), 400: e[400], 401: e[401], 403: e[403] },
+    },
+    handler: async (request) => {
+      const { rows, meta } = await topups.list(request.query);
+      return paged('Cash top-ups', rows, meta);
+    },
+  });
+
+  app.get('/drivers-balance/topups/:ccrId', {
+    config: staff,
+    schema: {
+      tags: ['drivers-balance'],
+      summary: 'Get one cash top-up (Administrador, Operador, Usuario)',
+      security: secured,
+      params: ccrIdParams,
+      response: { 200: envelope(topupSchema), 400: e[400], 401: e[401], 403: e[403], 404: e[404] },
+    },
+    handler: async (request) => ok('Cash top-up', await topups.get(request.params.ccrId)),
+  });
+
+  app.post('/drivers-balance/:driverId/topups', {
+    config: { roles: ['Administrador', 'Operador'] as const },
+    schema: {
+      tags: ['drivers-balance'],
+      summary: 'Create a pending cash top-up (Administrador, Operador)',
+      description:
+        'Records cash handed in at a collection point; the wallet is NOT credited until an Administrador confirms. ' +
+        'An Operador may only name themselves as collectedByUserId. ' + idemHeader,
+      security: secured,
+      params: driverIdParams,
+      body: createTopupBody,
+      response: { 201: envelope(topupSchema), ...e },
+    },
+    handler: async (request, reply) => {
+      const render = (r: Topup) => ok('Cash top-up created; pending confirmation', r);
+      const idem = idempotencyOf(request, 201, render);
+      const r = await topups.create(actorOf(request), request.params.driverId, request.body, idem);
+      return reply.code(201).send(render(r));
+    },
+  });
+
+  app.post('/drivers-balance/topups/:ccrId/confirm', {
+    config: admin,
+    schema: {
+      tags: ['drivers-balance'],
+      summary: 'Confirm a cash top-up: credits the wallet, irreversible (Administrador)',
+      description: 'A second confirm, sequential or concurrent, is 409 CCR_ALREADY_COMPLETED. ' + idemHeader,
+      security: secured,
+      params: ccrIdParams,
+      body: confirmTopupBody,
+      response: { 200: envelope(confirmedTopupSchema), ...e },
+    },
+    handler: async (request, reply) => {
+      const render = (r: ConfirmedTopup) => ok('Cash top-up confirmed', r);
+      const idem = idempotencyOf(request, 200, render);
+      const r = await topups.confirm(actorOf(request), request.params.ccrId, request.body?.comment, idem);
+      return reply.code(200).send(render(r));
+    },
+  });
+
+  app.post('/drivers-balance/topups/:ccrId/cancel', {
+    config: admin,
+    schema: {
+      tags: ['drivers-balance'],
+      summary: 'Cancel a pending cash top-up (Administrador)',
+      description: 'Nothing is credited; a confirmed top-up cannot be cancelled (409). ' + idemHeader,
+      security: secured,
+      params: ccrIdParams,
+      body: cancelTopupBody,
+      response: { 200: envelope(topupSchema), ...e },
+    },
+    handler: async (request, reply) => {
+      const render = (r: Topup) => ok('Cash top-up cancelled', r);
+      const idem = idempotencyOf(request, 200, render);
+      const r = await topups.cancel(actorOf(request), request.params.ccrId, request.body.reason, idem);
+      return reply.code(200).send(render(r));
+    },
+  });
+
+  app.get('/drivers-balance/me', {
+    config: { roles: ['Conductor'] as const },
+    schema: {
+      tags: ['drivers-balance'],
+      summary: 'The calling Conductor’s own wallet balance (Conductor)',
+      security: secured,
+      response: { 200: envelope(balanceSchema), 401: e[401], 403: e[403], 404: e[404] },
+    },
+    handler: async (request) => ok('Wallet balance', await balances.myBalance(actorOf(request))),
+  });
+
+  app.get('/drivers-balance/:driverId', {
+    config: everyone,
+    schema: {
+      tags: ['drivers-balance'],
+      summary: 'A driver’s wallet balance (all roles; a Conductor only their own)',
+      description: 'currentWalletBalance counts confirmed money only; pendingTopupsAmount sums the pending top-ups.',
+      security: secured,
+      params: driverIdParams,
+      response: { 200: envelope(balanceSchema), 400: e[400], 401: e[401], 403: e[403], 404: e[404] },
+    },
+    handler: async (request) => ok('Wallet balance', await balances.balance(actorOf(request), request.params.driverId)),
+  });
+
+  app.get('/drivers-balance/:walletId/movements', {
+    config: everyone,
+    schema: {
+      tags: ['drivers-balance'],
+      summary: 'A wallet’s movements (all roles; a Conductor only their own)',
+      description:
+        'page (≥1, default 1), limit (1–100, default 10), transactionId, from/to (ISO 8601, inclusive; a bare date ' +
+        'covers the day), search (note or description, case-insensitive), sortBy createdAt|amount, sortDir asc|desc ' +
+        '(default desc); ties are ordered by id.',
+      security: secured,
+      params: walletIdParams,
+      querystring: movementsQuery,
+      response: { 200: pagedEnvelope(movementSchema), 400: e[400], 401: e[401], 403: e[403], 404: e[404] },
+    },
+    handler: async (request) => {
+      const { rows, meta } = await balances.movements(actorOf(request), request.params.walletId, request.query);
+      return paged('Wallet movements', rows, meta);
+    },
+  });
+
+  app.post('/drivers-balance/:driverId/debits', {
+    config: admin,
+    schema: {
+      tags: ['drivers-balance'],
+      summary: 'Debit a wallet: commission, penalty, plan purchase or adjustment (Administrador)',
+      description:
+        'Refused with 409 WALLET_BLOCKED on a blocked wallet and 409 INSUFFICIENT_FUNDS below −allowedNegativeLimit. ' +
+        idemHeader,
+      security: secured,
+      params: driverIdParams,
+      body: debitBody,
+      response: { 201: envelope(debitSchema), ...e },
+    },
+    handler: async (request, reply) => {
+      const render = (r: Debit) => ok('Wallet debited', r);
+      const idem = idempotencyOf(request, 201, render);
+      const r = await balances.debit(actorOf(request), request.params.driverId, request.body, idem);
+      return reply.code(201).send(render(r));
+    },
+  });
+};

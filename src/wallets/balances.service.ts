@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Actor } from '../auth/auth.service.js';
+import type { Db } from '../db/transaction.js';
+import { runIdempotent, type Idempotency } from '../http/idempotency.js';
+import { InsufficientFundsError, postTransfer, worldAccount } from '../ledger/ledger.js';
+import { formatDecimal, parseDecimal } from '../ledger/money.js';
+import { containsPattern, offsetOf, pageMeta } from './pagination.js';
+import { driverIdOfUser, lockWalletOfDriver, movementJson } from './wallets.queries.js';
+import { walletError } from './wallets.errors.js';
+import type { DebitType } from './wallets.tables.js';
+
+// Wallet balances, movements and debits (API.md §4). The balance is the
+// wallet ledger account's posted balance; pending top-ups are shown apart.
+
+export interface MovementQuery {
+  page: number;
+  limit: number;
+  transactionId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  search?: string | undefined;
+  sortBy: 'createdAt' | 'amount';
+  sortDir: 'asc' | 'desc';
+}
+
+export interface NewDebit {
+  amount: string;
+  type: DebitType;
+  reference?: string | undefined;
+  note?: string | undefined;
+}
+
+export interface Debit {
+  transactionId: string;
+  movementId: string;
+  type: DebitType;
+  amount: string;
+  currency: string;
+  previousBalance: string;
+  newBalance: string;
+  reference: string | null;
+  note: string | null;
+  createdAt: string;
+}
+
+const forbiddenOwn = () => walletError('FORBIDDEN', 'A Conductor may only read their own wallet');
+
+export function balancesServiceFactory({ db }: { db: Db }) {
+  /** One statement, so the balance and the pending sum are read from the same snapshot. */
+  async function balanceOf(driverId: string) {
+    const w = await db
+      .selectFrom('wallets as w')
+      .innerJoin('ledger_accounts as a', 'a.id', 'w.account_id')
+      .selectAll('w')
+      .select('a.posted')
+      .select((eb) =>
+        eb
+          .selectFrom('cash_collection_records as c')
+          .select(sql<string>`coalesce(sum(c.amount), 0)::text`.as('sum'))
+          .whereRef('c.wallet_id', '=', 'w.id')
+          .where('c.status', '=', 'pending')
+          .as('pending'),
+      )
+      .where('w.driver_id', '=', driverId)
+      .executeTakeFirst();
+    if (!w) throw walletError('WALLET_NOT_FOUND', 'No wallet for this driver');
+    return {
+      id: w.id,
+      driverId: w.driver_id,
+      status: w.status,
+      currency: w.currency,
+      currentWalletBalance: formatDecimal(w.posted),
+      pendingTopupsAmount: formatDecimal(BigInt(w.pending ?? '0')),
+      allowedNegativeLimit: formatDecimal(w.allowed_negative_limit),
+      createdAt: w.created_at.toISOString(),
+      updatedAt: w.updated_at.toISOString(),
+    };
+  }
+
+  /** Conductors see their own wallet only; whether another exists is not revealed. */
+  async function assertCanRead(actor: Actor, driverId: string) {
+    if (actor.role !== 'Conductor') return;
+    if ((await driverIdOfUser(db, actor.id)) !== driverId) throw forbiddenOwn();
+  }
+
+  return {
+    async balance(actor: Actor, driverId: string) {
+      await assertCanRead(actor, driverId);
+      return balanceOf(driverId);
+    },
+
+    async myBalance(actor: Actor) {
+      const driverId = await driverIdOfUser(db, actor.id);
+      if (!driverId) throw walletError('WALLET_NOT_FOUND', 'This user is not linked to a driver wallet');
+      return balanceOf(driverId);
+    },
+
+    async movements(actor: Actor, walletId: string, q: MovementQuery) {
+      if (actor.role === 'Conductor') {
+        const own = await db
+          .selectFrom('wallets')
+          .innerJoin('drivers', 'drivers.id', 'wallets.driver_id')
+          .select('wallets.id')
+          .where('drivers.user_id', '=', actor.id)
+          .executeTakeFirst();
+        if (own?.id !== walletId) throw forbiddenOwn();
+      }
+      const wallet = await db.selectFrom('wallets').select('id').where('id', '=', walletId).executeTakeFirst();
+      if (!wallet) throw walletError('WALLET_NOT_FOUND', 'Wallet not found');
+
+      let base = db
+        .selectFrom('wallet_movements as m')
+        .innerJoin('wallet_transactions as t', 't.id', 'm.transaction_id')
+        .where('m.wallet_id', '=', walletId);
+      if (q.transactionId) base = base.where('m.transaction_id', '=', q.transactionId);
+      if (q.from) base = base.where('m.created_at', '>=', q.from);
+      if (q.to) base = base.where('m.created_at', '<=', q.to);
+      if (q.search) {
+        const p = containsPattern(q.search);
+        base = base.where((eb) => eb.or([eb('m.note', 'ilike', p), eb('t.description', 'ilike', p)]));
+      }
+      const { total } = await base.select(sql<string>`count(*)`.as('total')).executeTakeFirstOrThrow();
+      const rows = await base
+        .selectAll('m')
+        .orderBy(q.sortBy === 'amount' ? 'm.amount' : 'm.created_at', q.sortDir)
+        .orderBy('m.id', q.sortDir)
+        .limit(q.limit)
+        .offset(offsetOf(q.page, q.limit))
+        .execute();
+      return { rows: rows.map(movementJson), meta: pageMeta(q.page, q.limit, total) };
+    },
+
+    /** wallet → outside world; refused below −allowedNegativeLimit and on a blocked wallet. */
+    debit: (actor: Actor, driverId: string, input: NewDebit, idem?: Idempotency<Debit>) =>
+      runIdempotent(db, idem, async (trx): Promise<Debit> => {
+        const wallet = await lockWalletOfDriver(trx, driverId);
+        if (wallet.status === 'blocked') throw walletError('WALLET_BLOCKED', 'This wallet is blocked: debits are refused');
+        const amount = parseDecimal(input.amount)!;
+        const transactionId = randomUUID();
+        let transfer: Awaited<ReturnType<typeof postTransfer>>;
+        try {
+          transfer = await postTransfer(trx, {
+            debit: wallet.account_id,
+            credit: await worldAccount(trx, wallet.currency),
+            amount,
+            kind: `wallet_${input.type}`,
+            refType: 'wallet_transaction',
+            refId: transactionId,
+            userId: actor.id,
+          });
+        } catch (err) {
+          if (err instanceof InsufficientFundsError) {
+            throw walletError('INSUFFICIENT_FUNDS', 'The wallet balance does not cover this debit', {
+              allowedNegativeLimit: formatDecimal(wallet.allowed_negative_limit),
+            });
+          }
+          throw err;
+        }
+        const newBalance = transfer.balances.get(wallet.account_id)!;
+        const previousBalance = newBalance + amount;
+        const now = new Date();
+        await trx
+          .insertInto('wallet_transactions')
+          .values({
+            id: transactionId,
+            wallet_id: wallet.id,
+            type: input.type,
+            status: 'completed',
+            amount,
+            currency: wallet.currency,
+            description: input.note ?? null,
+            reference: input.reference ?? null,
+            created_by: actor.id,
+          })
+          .execute();
+        const movementId = randomUUID();
+        const m = await trx
+          .insertInto('wallet_movements')
+          .values({
+            id: movementId,
+            wallet_id: wallet.id,
+            transaction_id: transactionId,
+            type: input.type,
+            amount: -amount,
+            previous_balance: previousBalance,
+            new_balance: newBalance,
+            note: input.note ?? null,
+            ledger_transfer_id: transfer.id,
+          })
+          .returning('created_at')
+          .executeTakeFirstOrThrow();
+        await trx.updateTable('wallets').set({ updated_at: now }).where('id', '=', wallet.id).execute();
+        return {
+          transactionId,
+          movementId,
+          type: input.type,
+          amount: formatDecimal(amount),
+          currency: wallet.currency,
+          previousBalance: formatDecimal(previousBalance),
+          newBalance: formatDecimal(newBalance),
+          reference: input.reference ?? null,
+          note: input.note ?? null,
+          createdAt: m.created_at.toISOString(),
+        };
+      }),
+  };
+}
+
+export type BalancesService = ReturnType<typeof balancesServiceFactory>;

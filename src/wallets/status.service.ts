@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Actor } from '../auth/auth.service.js';
+import { inTransaction, type Db } from '../db/transaction.js';
+import { offsetOf, pageMeta } from './pagination.js';
+import { lockWalletOfDriver, walletOfDriver } from './wallets.queries.js';
+import type { WalletStatus } from './wallets.tables.js';
+
+// Block / unblock (API.md §4): idempotent; only real changes are recorded.
+
+export interface StatusChange {
+  driverId: string;
+  walletId: string;
+  previousStatus: WalletStatus;
+  status: WalletStatus;
+  changed: boolean;
+  changedAt: string;
+}
+
+export function statusServiceFactory({ db }: { db: Db }) {
+  const setStatus = (actor: Actor, driverId: string, target: WalletStatus, note: { reason?: string | undefined; comment?: string | undefined }) =>
+    inTransaction(db, async (trx): Promise<StatusChange> => {
+      const wallet = await lockWalletOfDriver(trx, driverId);
+      const base = { driverId, walletId: wallet.id, previousStatus: wallet.status, status: target };
+      if (wallet.status === target) {
+        const at = wallet.status_changed_at ?? wallet.created_at;
+        return { ...base, changed: false, changedAt: at.toISOString() };
+      }
+      const change = await trx
+        .insertInto('wallet_status_changes')
+        .values({
+          id: randomUUID(),
+          wallet_id: wallet.id,
+          previous_status: wallet.status,
+          status: target,
+          reason: note.reason ?? null,
+          comment: note.comment ?? null,
+          changed_by: actor.id,
+        })
+        .returning('changed_at')
+        .executeTakeFirstOrThrow();
+      await trx
+        .updateTable('wallets')
+        .set({ status: target, status_changed_at: change.changed_at, updated_at: change.changed_at })
+        .where('id', '=', wallet.id)
+        .execute();
+      return { ...base, changed: true, changedAt: change.changed_at.toISOString() };
+    });
+
+  return {
+    block: (actor: Actor, driverId: string, note: { reason?: string | undefined; comment?: string | undefined }) =>
+      setStatus(actor, driverId, 'blocked', note),
+    unblock: (actor: Actor, driverId: string, note: { reason?: string | undefined; comment?: string | undefined }) =>
+      setStatus(actor, driverId, 'active', note),
+
+    async history(driverId: string, q: { page: number; limit: number }) {
+      const wallet = await walletOfDriver(db, driverId);
+      const base = db.selectFrom('wallet_status_changes').where('wallet_id', '=', wallet.id);
+      const { total } = await base.select(sql<string>`count(*)`.as('total')).executeTakeFirstOrThrow();
+      const rows = await base
+        .selectAll()
+        .orderBy('changed_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(q.limit)
+        .offset(offsetOf(q.page, q.limit))
+        .execute();
+      return {
+        rows: rows.map((r) => ({
+          id: r.id,
+          driverId,
+          walletId: wallet.id,
+          previousStatus: r.previous_status,
+          status: r.status,
+          reason: r.reason,
+          comment: r.comment,
+          changedByUserId: r.changed_by,
+          changedAt: r.changed_at.toISOString(),
+        })),
+        meta: pageMeta(q.page, q.limit, total),
+      };
+    },
+  };
+}
+
+export type StatusService = ReturnType<typeof statusServiceFactory>;

@@ -1,0 +1,84 @@
+import type { Selectable } from 'kysely';
+import type { Db, Tx } from '../db/transaction.js';
+import { formatDecimal } from '../ledger/money.js';
+import { walletError } from './wallets.errors.js';
+import type { WalletTables } from './wallets.tables.js';
+
+// Lookups and row → JSON mappers shared by the wallet services.
+
+export type WalletRow = Selectable<WalletTables['wallets']>;
+export type TopupRow = Selectable<WalletTables['cash_collection_records']>;
+export type MovementRow = Selectable<WalletTables['wallet_movements']>;
+
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * The wallet of a driver, locked for this transaction (block, debit). NO KEY
+ * UPDATE serializes these with each other but not with inserts that merely
+ * reference the wallet (a new top-up's foreign keys).
+ */
+export async function lockWalletOfDriver(trx: Tx, driverId: string): Promise<WalletRow> {
+  const w = await trx.selectFrom('wallets').selectAll().where('driver_id', '=', driverId).forNoKeyUpdate().executeTakeFirst();
+  if (!w) throw walletError('WALLET_NOT_FOUND', 'No wallet for this driver');
+  return w;
+}
+
+export async function walletOfDriver(db: Db, driverId: string): Promise<WalletRow> {
+  const w = await db.selectFrom('wallets').selectAll().where('driver_id', '=', driverId).executeTakeFirst();
+  if (!w) throw walletError('WALLET_NOT_FOUND', 'No wallet for this driver');
+  return w;
+}
+
+/** The driver a Conductor user logs in as, if any. */
+export async function driverIdOfUser(db: Db, userId: string): Promise<string | undefined> {
+  const d = await db.selectFrom('drivers').select('id').where('user_id', '=', userId).executeTakeFirst();
+  return d?.id;
+}
+
+/** The ledger account holding a collection point's cash in one currency, created on first use. */
+export async function pointAccount(trx: Tx, pointId: string, currency: string): Promise<bigint> {
+  const code = `point:${pointId}:${currency}`;
+  await trx
+    .insertInto('ledger_accounts')
+    .values({ code, kind: 'COLLECTION_POINT', currency, floor: null })
+    .onConflict((oc) => oc.column('code').doNothing())
+    .execute();
+  const row = await trx.selectFrom('ledger_accounts').select('id').where('code', '=', code).executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export const topupJson = (r: TopupRow) => ({
+  cashCollectionRecordId: r.id,
+  transactionId: r.transaction_id,
+  driverId: r.driver_id,
+  walletId: r.wallet_id,
+  status: r.status,
+  currency: r.currency,
+  amount: formatDecimal(r.amount),
+  collectionPointId: r.collection_point_id,
+  collectedByUserId: r.collected_by_user_id,
+  notes: r.notes,
+  description: r.description,
+  metadata: r.metadata,
+  createdAt: iso(r.created_at),
+  createdByUserId: r.created_by_user_id,
+  confirmedAt: isoOrNull(r.confirmed_at),
+  confirmedByUserId: r.confirmed_by_user_id,
+  comment: r.confirm_comment,
+  cancelledAt: isoOrNull(r.cancelled_at),
+  cancelledByUserId: r.cancelled_by_user_id,
+  reason: r.cancel_reason,
+});
+
+export const movementJson = (m: MovementRow) => ({
+  id: m.id,
+  walletId: m.wallet_id,
+  transactionId: m.transaction_id,
+  type: m.type,
+  amount: formatDecimal(m.amount),
+  previousBalance: formatDecimal(m.previous_balance),
+  newBalance: formatDecimal(m.new_balance),
+  note: m.note,
+  createdAt: iso(m.created_at),
+});
