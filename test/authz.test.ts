@@ -56,6 +56,7 @@ const matrix: Record<string, { roles: P[] | 'public'; conductorOwn?: boolean }> 
   'POST /drivers-balance/topups/:ccrId/confirm': { roles: ADMIN },
   'POST /drivers-balance/topups/:ccrId/cancel': { roles: ADMIN },
   'GET /drivers-balance/topups': { roles: STAFF },
+  'GET /drivers-balance/topups/:ccrId': { roles: STAFF },
   'GET /drivers-balance/me': { roles: ['C'] },
   'GET /drivers-balance/:driverId': { roles: STAFF, conductorOwn: true },
   'GET /drivers-balance/:walletId/movements': { roles: STAFF, conductorOwn: true },

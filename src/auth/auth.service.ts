@@ -21,6 +21,23 @@ const WINDOW_MS = 15 * 60 * 1000;
 const MAX_FAILURES_PER_EMAIL = 10;
 const MAX_FAILURES_PER_IP = 100;
 
+// Who is behind a login session, remembered briefly: otherwise every request
+// pays a database round trip before doing any work. Every local change that
+// must end access (logout, deactivation, role or password change, refresh
+// reuse) drops the entries at once; another instance of the service sharing
+// the database sees such a change within ACTOR_CACHE_MS.
+const ACTOR_CACHE_MS = 2000;
+const ACTOR_CACHE_MAX = 10_000;
+const actorCache = new Map<string, { actor: Actor; until: number }>();
+
+// Bumped on every forget, so a lookup that raced a revocation is not cached.
+let revocations = 0;
+
+function forgetUser(userId: string) {
+  revocations++;
+  for (const [sid, entry] of actorCache) if (entry.actor.id === userId) actorCache.delete(sid);
+}
+
 export interface AuthServiceDeps {
   db: Db;
   signer: TokenSigner;
@@ -104,6 +121,8 @@ export function authServiceFactory({ db, signer, refreshTtlSeconds }: AuthServic
             .where('id', '=', row.session_id)
             .where('revoked_at', 'is', null)
             .execute();
+          revocations++;
+          actorCache.delete(row.session_id);
           return null;
         }
         if (row.revoked_at || row.expires_at.getTime() <= Date.now() || !row.activo) return null;
@@ -123,6 +142,9 @@ export function authServiceFactory({ db, signer, refreshTtlSeconds }: AuthServic
     async authenticate(token: string): Promise<Actor | null> {
       const claims = await signer.verify(token);
       if (!claims) return null;
+      const cached = actorCache.get(claims.sessionId);
+      if (cached && cached.until > Date.now() && cached.actor.id === claims.userId) return cached.actor;
+      const epoch = revocations;
       const row = await db
         .selectFrom('users as u')
         .innerJoin('auth_sessions as s', 's.user_id', 'u.id')
@@ -131,7 +153,12 @@ export function authServiceFactory({ db, signer, refreshTtlSeconds }: AuthServic
         .where('s.id', '=', claims.sessionId)
         .executeTakeFirst();
       if (!row || !row.activo || row.revoked_at) return null;
-      return { id: row.id, email: row.email, nombres: row.nombres, role: row.role, sessionId: claims.sessionId };
+      const actor: Actor = { id: row.id, email: row.email, nombres: row.nombres, role: row.role, sessionId: claims.sessionId };
+      if (epoch === revocations) {
+        if (actorCache.size >= ACTOR_CACHE_MAX) actorCache.delete(actorCache.keys().next().value!);
+        actorCache.set(claims.sessionId, { actor, until: Date.now() + ACTOR_CACHE_MS });
+      }
+      return actor;
     },
 
     /**
@@ -163,12 +190,15 @@ export function authServiceFactory({ db, signer, refreshTtlSeconds }: AuthServic
 }
 
 export async function revokeSessions(db: Db, userId: string, reason: string) {
+  forgetUser(userId);
   await db
     .updateTable('auth_sessions')
     .set({ revoked_at: new Date(), revoked_reason: reason })
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
     .execute();
+  // Again after the write: a request that read the session meanwhile must not keep it.
+  forgetUser(userId);
 }
 
 export type AuthService = ReturnType<typeof authServiceFactory>;

@@ -1,11 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createSecretKey, randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 
 // Access tokens: short-lived HS256 JWTs with sub (user id), sid (the login
 // session they belong to) and exp. Only HS256 is accepted, so alg:none and
 // algorithm-confusion tokens fail verification.
 export function tokenSigner(secret: string, accessTtlSeconds: number) {
-  const key = new TextEncoder().encode(secret);
+  // A KeyObject, imported once: given raw bytes, jose imports the key again on every call.
+  const key = createSecretKey(Buffer.from(secret, 'utf8'));
   return {
     async sign(userId: string, sessionId: string, role: string): Promise<string> {
       return new SignJWT({ sid: sessionId, role })

@@ -8,6 +8,8 @@ import { runIdempotent } from '../http/idempotency.js';
 import { InsufficientFundsError, postTransfer } from '../ledger/ledger.js';
 import { toJsonNumber } from '../ledger/money.js';
 import { recargasError } from './recargas.errors.js';
+import { processSales } from './sales.batch.js';
+import { groupCommit } from '../ledger/group-commit.js';
 import type { HistorialQuery } from './recargas.schemas.js';
 import type { OperadoraNombre } from './recargas.tables.js';
 
@@ -74,6 +76,8 @@ export function recargasServiceFactory({ db, cajas }: RecargasServiceDeps) {
     return op;
   };
 
+  const sales = groupCommit({ db, processBatch: processSales });
+
   const page = (q: HistorialQuery) => {
     if (q.page === undefined && q.limit === undefined) return null;
     const limit = q.limit ?? 100;
@@ -83,60 +87,22 @@ export function recargasServiceFactory({ db, cajas }: RecargasServiceDeps) {
   return {
     /**
      * A top-up: the operator's float pays the client, the customer's cash
-     * enters the register. Four statements: claim the session, the ledger
-     * transfer (two), the recarga and its movement (one CTE).
+     * enters the register. Concurrent sales are group-committed: decided one
+     * by one under the batch's locks, written together (sales.batch.ts).
      */
     async sell(
       actor: Actor,
       input: { operadora: OperadoraNombre; numero_cliente: string; monto: number; id_caja_sesion: number },
       idem?: Idempotency<Recarga>,
     ): Promise<Recarga> {
-      const monto = cents(input.monto);
-      const op = await operator(input.operadora);
-      return runIdempotent(db, idem, async (trx) => {
-        const claimed = await cajas.claimOpenSession(trx, {
-          sessionId: input.id_caja_sesion,
-          actor,
-          ingreso: monto,
-          sequence: 'recargas_cliente_id_seq',
-        });
-        let transferId: bigint;
-        try {
-          const t = await postTransfer(trx, {
-            debit: op.account_id,
-            credit: claimed.cajaAccount,
-            amount: monto,
-            kind: 'RECARGA',
-            refType: 'recarga_cliente',
-            refId: claimed.nextId,
-            userId: actor.id,
-          });
-          transferId = t.id;
-        } catch (err) {
-          if (err instanceof InsufficientFundsError) {
-            throw recargasError('OPERATOR_INSUFFICIENT_BALANCE', `${input.operadora} has not enough saldo_actual for this top-up`);
-          }
-          throw err;
-        }
-        const motivo = `Recarga ${input.operadora} ${input.numero_cliente}`;
-        const { rows } = await sql<{ fecha: Date }>`
-          with r as (
-            insert into recargas_cliente (id, id_operadora, numero_cliente, monto, id_caja_sesion, id_usuario, transfer_id)
-            values (${claimed.nextId}, ${op.id}, ${input.numero_cliente}, ${monto}, ${input.id_caja_sesion}, ${actor.id}, ${transferId})
-            returning id, fecha_hora
-          )
-          insert into caja_movimientos (id_caja, id_sesion_caja, tipo, monto, motivo, origen, id_origen, transfer_id, fecha)
-          select ${claimed.idCaja}, ${input.id_caja_sesion}, 'INGRESO', ${monto}, ${motivo}, 'RECARGA', r.id, ${transferId}, r.fecha_hora
-            from r
-          returning fecha`.execute(trx);
-        return {
-          id: claimed.nextId,
-          operadora: input.operadora,
-          numero_cliente: input.numero_cliente,
-          monto,
-          fecha_hora: rows[0]!.fecha,
-          id_caja_sesion: input.id_caja_sesion,
-        };
+      return sales.submit({
+        actor,
+        operadora: input.operadora,
+        operator: await operator(input.operadora),
+        numero_cliente: input.numero_cliente,
+        monto: cents(input.monto),
+        sessionId: input.id_caja_sesion,
+        idem,
       });
     },
 

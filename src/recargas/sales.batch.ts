@@ -1,0 +1,187 @@
+import { sql } from 'kysely';
+import type { Actor } from '../auth/auth.service.js';
+import { cajasError } from '../cajas/cajas.errors.js';
+import { isAdmin } from '../cajas/cajas.queries.js';
+import type { Tx } from '../db/transaction.js';
+import { DomainError } from '../http/errors.js';
+import { claimIdempotencyKeys, recordIdempotentResponses, type Idempotency } from '../http/idempotency.js';
+import type { Outcome } from '../ledger/group-commit.js';
+import { postTransfers } from '../ledger/ledger.js';
+import { recargasError } from './recargas.errors.js';
+import type { OperadoraNombre } from './recargas.tables.js';
+
+// Client top-ups, decided and written a batch at a time (see group-commit.ts).
+// Under the row locks of the batch's sessions and accounts, each sale is
+// decided in memory in arrival order, exactly as it would be alone: 404 →
+// 403 (ownership) → 409 (closed session, not enough operator float). The
+// accepted ones are then written with set-based statements: one ledger
+// round for all transfers, one insert for the recargas and their movements,
+// one update of the session totals. A refused sale writes nothing.
+
+export interface SaleJob {
+  actor: Actor;
+  operadora: OperadoraNombre;
+  operator: { id: number; account_id: bigint };
+  numero_cliente: string;
+  monto: bigint;
+  sessionId: number;
+  idem?: Idempotency<Sale>;
+}
+
+export interface Sale {
+  id: number;
+  operadora: OperadoraNombre;
+  numero_cliente: string;
+  monto: bigint;
+  fecha_hora: Date;
+  id_caja_sesion: number;
+}
+
+interface LockedSession {
+  id: number;
+  id_caja: number;
+  id_usuario: string;
+  estado_sesion: string;
+  account_id: bigint;
+}
+
+interface LockedAccount {
+  id: bigint;
+  posted: bigint;
+  pending_debits: bigint;
+  floor: bigint | null;
+}
+
+const text = (values: ReadonlyArray<{ toString(): string }>) => values.map((v) => v.toString());
+
+export async function processSales(trx: Tx, jobs: SaleJob[]): Promise<Outcome<Sale>[]> {
+  const outcomes: Array<Outcome<Sale> | undefined> = new Array(jobs.length);
+  const claims = await claimIdempotencyKeys(trx, jobs.map((j) => j.idem));
+  claims.forEach((error, i) => {
+    if (error) outcomes[i] = { ok: false, error };
+  });
+  const live = jobs.flatMap((job, i) => (outcomes[i] ? [] : [{ job, i }]));
+
+  if (live.length > 0) {
+    // Lock order, as everywhere: session rows, then ledger accounts by id.
+    const sessionIds = [...new Set(live.map(({ job }) => job.sessionId))].sort((a, b) => a - b);
+    const sessions = new Map(
+      (
+        await sql<LockedSession>`
+          select s.id, s.id_caja, s.id_usuario, s.estado_sesion, k.account_id
+            from caja_sesiones s join cajas k on k.id = s.id_caja
+           where s.id = any(${sessionIds}::int[])
+           order by s.id
+             for update of s`.execute(trx)
+      ).rows.map((s) => [s.id, s]),
+    );
+    const accountIds = [...new Set([...live.map(({ job }) => job.operator.account_id), ...[...sessions.values()].map((s) => s.account_id)])];
+    const accounts = new Map(
+      (
+        await sql<LockedAccount>`
+          select id, posted, pending_debits, floor from ledger_accounts
+           where id = any(${text(accountIds)}::bigint[])
+           order by id
+             for update`.execute(trx)
+      ).rows.map((a) => [a.id, a]),
+    );
+
+    const accepted: Array<{ job: SaleJob; i: number; session: LockedSession }> = [];
+    for (const { job, i } of live) {
+      const refuse = (error: DomainError) => (outcomes[i] = { ok: false, error });
+      const session = sessions.get(job.sessionId);
+      if (!session) {
+        refuse(cajasError('SESSION_NOT_FOUND', `Session ${job.sessionId} not found`));
+        continue;
+      }
+      if (!isAdmin(job.actor) && session.id_usuario !== job.actor.id) {
+        refuse(cajasError('SESSION_NOT_OWNED', 'You may only act on your own cash register session'));
+        continue;
+      }
+      if (session.estado_sesion !== 'ABIERTA') {
+        refuse(cajasError('SESSION_CLOSED', `Session ${job.sessionId} is closed`));
+        continue;
+      }
+      const float = accounts.get(job.operator.account_id)!;
+      if (float.floor !== null && float.posted - float.pending_debits - job.monto < float.floor) {
+        refuse(recargasError('OPERATOR_INSUFFICIENT_BALANCE', `${job.operadora} has not enough saldo_actual for this top-up`));
+        continue;
+      }
+      float.posted -= job.monto;
+      accounts.get(session.account_id)!.posted += job.monto;
+      accepted.push({ job, i, session });
+    }
+
+    if (accepted.length > 0) {
+      const ids = (
+        await sql<{ id: number }>`
+          select nextval('recargas_cliente_id_seq')::integer as id from generate_series(1, ${accepted.length}::integer)`.execute(trx)
+      ).rows.map((r) => r.id);
+      // The ledger checks every floor again in its own update: should the
+      // decision above ever be wrong, the batch fails whole, nothing is written.
+      const transfers = await postTransfers(
+        trx,
+        accepted.map(({ job, session }, k) => ({
+          debit: job.operator.account_id,
+          credit: session.account_id,
+          amount: job.monto,
+          kind: 'RECARGA',
+          refType: 'recarga_cliente',
+          refId: ids[k]!,
+          userId: job.actor.id,
+        })),
+      );
+      const { rows } = await sql<{ id: number; fecha_hora: Date }>`
+        with v as (
+          select * from unnest(
+            ${ids}::integer[], ${accepted.map(({ job }) => job.operator.id)}::integer[],
+            ${accepted.map(({ job }) => job.numero_cliente)}::text[], ${text(accepted.map(({ job }) => job.monto))}::bigint[],
+            ${accepted.map(({ job }) => job.sessionId)}::integer[], ${accepted.map(({ job }) => job.actor.id)}::uuid[],
+            ${text(transfers.ids)}::bigint[], ${accepted.map(({ session }) => session.id_caja)}::integer[],
+            ${accepted.map(({ job }) => `Recarga ${job.operadora} ${job.numero_cliente}`)}::text[]
+          ) as v(id, id_operadora, numero_cliente, monto, id_sesion, id_usuario, transfer_id, id_caja, motivo)
+        ),
+        r as (
+          insert into recargas_cliente (id, id_operadora, numero_cliente, monto, id_caja_sesion, id_usuario, transfer_id)
+          select id, id_operadora, numero_cliente, monto, id_sesion, id_usuario, transfer_id from v
+          returning id, fecha_hora
+        ),
+        m as (
+          insert into caja_movimientos (id_caja, id_sesion_caja, tipo, monto, motivo, origen, id_origen, transfer_id, fecha)
+          select v.id_caja, v.id_sesion, 'INGRESO', v.monto, v.motivo, 'RECARGA', r.id, v.transfer_id, r.fecha_hora
+            from r join v on v.id = r.id
+        ),
+        totals as (
+          update caja_sesiones s set total_ingresos = s.total_ingresos + t.sum
+            from (select id_sesion, sum(monto)::bigint as sum from v group by id_sesion) t
+           where s.id = t.id_sesion
+        )
+        select id, fecha_hora from r`.execute(trx);
+      const fecha = new Map(rows.map((r) => [r.id, r.fecha_hora]));
+      accepted.forEach(({ job, i }, k) => {
+        outcomes[i] = {
+          ok: true,
+          value: {
+            id: ids[k]!,
+            operadora: job.operadora,
+            numero_cliente: job.numero_cliente,
+            monto: job.monto,
+            fecha_hora: fecha.get(ids[k]!)!,
+            id_caja_sesion: job.sessionId,
+          },
+        };
+      });
+    }
+  }
+
+  // Keyed requests that ran keep their answer, refusals included.
+  await recordIdempotentResponses(
+    trx,
+    live.flatMap(({ job, i }) => {
+      const outcome = outcomes[i]!;
+      if (!job.idem || (!outcome.ok && !(outcome.error instanceof DomainError))) return [];
+      return [{ idem: job.idem, outcome: outcome as { ok: true; value: Sale } | { ok: false; error: DomainError } }];
+    }),
+  );
+  return outcomes as Outcome<Sale>[];
+}
