@@ -33,10 +33,6 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Z]{3}$/, 'three upper-case letters (ISO 4217)')
     .default('CUP'),
-  POS_CURRENCY: z
-    .string()
-    .regex(/^[A-Z]{3}$/, 'three upper-case letters (ISO 4217)')
-    .default('BOB'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
 });
