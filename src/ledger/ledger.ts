@@ -61,7 +61,15 @@ export async function worldAccount(trx: Tx, currency: string): Promise<bigint> {
   return row.id;
 }
 
-async function applyDeltas(trx: Tx, deltas: Map<bigint, Delta>): Promise<Balances> {
+type TransferRow = ReturnType<typeof row>;
+
+/**
+ * One statement: lock the accounts in id order, apply the deltas where every
+ * floor allows, and — only if all of them did — insert the transfer rows.
+ * A refused account makes the whole call throw; the caller's transaction
+ * (or savepoint) then undoes the rows that were updated.
+ */
+async function applyDeltas(trx: Tx, deltas: Map<bigint, Delta>, inserts: TransferRow[] = []): Promise<{ balances: Balances; ids: bigint[] }> {
   const ids = [...deltas.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const values = sql.join(
     ids.map((id) => {
@@ -69,33 +77,50 @@ async function applyDeltas(trx: Tx, deltas: Map<bigint, Delta>): Promise<Balance
       return sql`(${id}::bigint, ${d.posted}::bigint, ${d.pendingDebits}::bigint, ${d.pendingCredits}::bigint)`;
     }),
   );
-  // Rows are locked in id order by the CTE; the UPDATE then only touches rows
-  // whose floor allows the change. A missing row in the result = refused.
-  const { rows } = await sql<{ id: bigint; posted: bigint; currency: string }>`
+  const insert =
+    inserts.length === 0
+      ? sql``
+      : sql`, ins as (
+          insert into ledger_transfers (debit_account_id, credit_account_id, amount, phase, pending_id, kind, ref_type, ref_id, user_id)
+          select * from (values ${sql.join(
+            inserts.map(
+              (t) =>
+                sql`(${t.debit_account_id}::bigint, ${t.credit_account_id}::bigint, ${t.amount}::bigint, ${t.phase}, ${t.pending_id}::bigint, ${t.kind}, ${t.ref_type}, ${t.ref_id}, ${t.user_id}::uuid)`,
+            ),
+          )}) as v
+           where (select count(*) from upd) = ${ids.length}
+          returning id
+        )`;
+  const { rows } = await sql<{ t: 'a' | 't'; id: bigint; posted: bigint | null; currency: string | null }>`
     with d(id, dp, dpd, dpc) as (values ${values}),
     locked as (
       select a.id from ledger_accounts a where a.id in (select id from d) order by a.id for update
-    )
-    update ledger_accounts a
-       set posted = a.posted + d.dp,
-           pending_debits = a.pending_debits + d.dpd,
-           pending_credits = a.pending_credits + d.dpc
-      from d
-     where a.id = d.id
-       and a.id in (select id from locked)
-       and (a.floor is null or d.dp - d.dpd >= 0 or a.posted + d.dp - (a.pending_debits + d.dpd) >= a.floor)
-    returning a.id, a.posted, a.currency`.execute(trx);
+    ),
+    upd as (
+      update ledger_accounts a
+         set posted = a.posted + d.dp,
+             pending_debits = a.pending_debits + d.dpd,
+             pending_credits = a.pending_credits + d.dpc
+        from d
+       where a.id = d.id
+         and a.id in (select id from locked)
+         and (a.floor is null or d.dp - d.dpd >= 0 or a.posted + d.dp - (a.pending_debits + d.dpd) >= a.floor)
+      returning a.id, a.posted, a.currency
+    )${insert}
+    select 'a' as t, id, posted, currency from upd
+    ${inserts.length === 0 ? sql`` : sql`union all select 't', id, null, null from ins`}`.execute(trx);
 
-  if (rows.length !== ids.length) {
-    const seen = new Set(rows.map((r) => r.id));
+  const accounts = rows.filter((r) => r.t === 'a');
+  if (accounts.length !== ids.length) {
+    const seen = new Set(accounts.map((r) => r.id));
     const refused = ids.find((id) => !seen.has(id));
     const exists = await trx.selectFrom('ledger_accounts').select('id').where('id', '=', refused!).executeTakeFirst();
     if (!exists) throw new Error(`ledger account ${refused} does not exist`);
     throw new InsufficientFundsError(refused!);
   }
-  const currencies = new Set(rows.map((r) => r.currency));
+  const currencies = new Set(accounts.map((r) => r.currency));
   if (currencies.size > 1) throw new Error(`transfer between currencies ${[...currencies].join(', ')}`);
-  return new Map(rows.map((r) => [r.id, r.posted]));
+  return { balances: new Map(accounts.map((r) => [r.id, r.posted!])), ids: rows.filter((r) => r.t === 't').map((r) => r.id) };
 }
 
 function add(deltas: Map<bigint, Delta>, id: bigint, change: Partial<Delta>) {
@@ -127,8 +152,9 @@ function row(spec: TransferSpec, phase: 'SINGLE' | 'PENDING' | 'POST' | 'VOID', 
 
 /**
  * Posts transfers at once, all or none: several specs in one call share one
- * lock round and one insert (batching). Returns the new transfer ids in spec
- * order and the posted balance of every touched account afterwards.
+ * statement that locks, checks floors, updates and inserts (batching).
+ * Returns the new transfer ids in spec order and the posted balance of every
+ * touched account afterwards.
  */
 export async function postTransfers(trx: Tx, specs: TransferSpec[]): Promise<{ ids: bigint[]; balances: Balances }> {
   if (specs.length === 0) return { ids: [], balances: new Map() };
@@ -138,13 +164,7 @@ export async function postTransfers(trx: Tx, specs: TransferSpec[]): Promise<{ i
     add(deltas, s.debit, { posted: -s.amount });
     add(deltas, s.credit, { posted: s.amount });
   }
-  const balances = await applyDeltas(trx, deltas);
-  const inserted = await trx
-    .insertInto('ledger_transfers')
-    .values(specs.map((s) => row(s, 'SINGLE')))
-    .returning('id')
-    .execute();
-  return { ids: inserted.map((r) => r.id), balances };
+  return applyDeltas(trx, deltas, specs.map((s) => row(s, 'SINGLE')));
 }
 
 export async function postTransfer(trx: Tx, spec: TransferSpec) {
@@ -158,9 +178,8 @@ export async function createPendingTransfer(trx: Tx, spec: TransferSpec): Promis
   const deltas = new Map<bigint, Delta>();
   add(deltas, spec.debit, { pendingDebits: spec.amount });
   add(deltas, spec.credit, { pendingCredits: spec.amount });
-  await applyDeltas(trx, deltas);
-  const r = await trx.insertInto('ledger_transfers').values(row(spec, 'PENDING')).returning('id').executeTakeFirstOrThrow();
-  return r.id;
+  const { ids } = await applyDeltas(trx, deltas, [row(spec, 'PENDING')]);
+  return ids[0]!;
 }
 
 async function resolvePending(trx: Tx, pendingId: bigint, phase: 'POST' | 'VOID', by: { kind: string; userId?: string | null }) {
@@ -194,7 +213,7 @@ async function resolvePending(trx: Tx, pendingId: bigint, phase: 'POST' | 'VOID'
   const a = pending.amount;
   add(deltas, spec.debit, { pendingDebits: -a, posted: phase === 'POST' ? -a : 0n });
   add(deltas, spec.credit, { pendingCredits: -a, posted: phase === 'POST' ? a : 0n });
-  const balances = await applyDeltas(trx, deltas);
+  const { balances } = await applyDeltas(trx, deltas);
   return { id: inserted.id, amount: a, balances };
 }
 

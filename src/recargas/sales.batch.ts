@@ -45,6 +45,18 @@ interface LockedSession {
   account_id: bigint;
 }
 
+interface LockedRow {
+  t: 's' | 'a' | 'n';
+  id: bigint;
+  id_caja: number | null;
+  id_usuario: string | null;
+  estado_sesion: string | null;
+  account_id: bigint | null;
+  posted: bigint | null;
+  pending_debits: bigint | null;
+  floor: bigint | null;
+}
+
 interface LockedAccount {
   id: bigint;
   posted: bigint;
@@ -63,28 +75,44 @@ export async function processSales(trx: Tx, jobs: SaleJob[]): Promise<Outcome<Sa
   const live = jobs.flatMap((job, i) => (outcomes[i] ? [] : [{ job, i }]));
 
   if (live.length > 0) {
-    // Lock order, as everywhere: session rows, then ledger accounts by id.
+    // One statement takes the locks in the order used everywhere (session
+    // rows, then ledger accounts by id) and draws an id for each sale that
+    // may be accepted (a refused one leaves a gap, as a rollback would).
     const sessionIds = [...new Set(live.map(({ job }) => job.sessionId))].sort((a, b) => a - b);
-    const sessions = new Map(
-      (
-        await sql<LockedSession>`
-          select s.id, s.id_caja, s.id_usuario, s.estado_sesion, k.account_id
-            from caja_sesiones s join cajas k on k.id = s.id_caja
-           where s.id = any(${sessionIds}::int[])
-           order by s.id
-             for update of s`.execute(trx)
-      ).rows.map((s) => [s.id, s]),
-    );
-    const accountIds = [...new Set([...live.map(({ job }) => job.operator.account_id), ...[...sessions.values()].map((s) => s.account_id)])];
-    const accounts = new Map(
-      (
-        await sql<LockedAccount>`
-          select id, posted, pending_debits, floor from ledger_accounts
-           where id = any(${text(accountIds)}::bigint[])
-           order by id
-             for update`.execute(trx)
-      ).rows.map((a) => [a.id, a]),
-    );
+    const floats = text([...new Set(live.map(({ job }) => job.operator.account_id))]);
+    const { rows } = await sql<LockedRow>`
+      with s as (
+        select s.id, s.id_caja, s.id_usuario, s.estado_sesion, k.account_id
+          from caja_sesiones s join cajas k on k.id = s.id_caja
+         where s.id = any(${sessionIds}::int[])
+         order by s.id
+           for update of s
+      ),
+      a as (
+        select id, posted, pending_debits, floor from ledger_accounts
+         where id = any(${floats}::bigint[]) or id in (select account_id from s)
+         order by id
+           for update
+      )
+      select 's' as t, id::bigint as id, id_caja, id_usuario::text as id_usuario, estado_sesion, account_id,
+             null::bigint as posted, null::bigint as pending_debits, null::bigint as floor from s
+      union all
+      select 'a', id, null, null, null, null, posted, pending_debits, floor from a
+      union all
+      select 'n', nextval('recargas_cliente_id_seq'), null, null, null, null, null, null, null
+        from generate_series(1, ${live.length}::integer)`.execute(trx);
+    const sessions = new Map<number, LockedSession>();
+    const accounts = new Map<bigint, LockedAccount>();
+    const ids: number[] = [];
+    for (const r of rows) {
+      if (r.t === 's') {
+        sessions.set(Number(r.id), { id: Number(r.id), id_caja: r.id_caja!, id_usuario: r.id_usuario!, estado_sesion: r.estado_sesion!, account_id: r.account_id! });
+      } else if (r.t === 'a') {
+        accounts.set(r.id, { id: r.id, posted: r.posted!, pending_debits: r.pending_debits!, floor: r.floor });
+      } else {
+        ids.push(Number(r.id));
+      }
+    }
 
     const accepted: Array<{ job: SaleJob; i: number; session: LockedSession }> = [];
     for (const { job, i } of live) {
@@ -113,10 +141,6 @@ export async function processSales(trx: Tx, jobs: SaleJob[]): Promise<Outcome<Sa
     }
 
     if (accepted.length > 0) {
-      const ids = (
-        await sql<{ id: number }>`
-          select nextval('recargas_cliente_id_seq')::integer as id from generate_series(1, ${accepted.length}::integer)`.execute(trx)
-      ).rows.map((r) => r.id);
       // The ledger checks every floor again in its own update: should the
       // decision above ever be wrong, the batch fails whole, nothing is written.
       const transfers = await postTransfers(
@@ -134,7 +158,7 @@ export async function processSales(trx: Tx, jobs: SaleJob[]): Promise<Outcome<Sa
       const { rows } = await sql<{ id: number; fecha_hora: Date }>`
         with v as (
           select * from unnest(
-            ${ids}::integer[], ${accepted.map(({ job }) => job.operator.id)}::integer[],
+            ${ids.slice(0, accepted.length)}::integer[], ${accepted.map(({ job }) => job.operator.id)}::integer[],
             ${accepted.map(({ job }) => job.numero_cliente)}::text[], ${text(accepted.map(({ job }) => job.monto))}::bigint[],
             ${accepted.map(({ job }) => job.sessionId)}::integer[], ${accepted.map(({ job }) => job.actor.id)}::uuid[],
             ${text(transfers.ids)}::bigint[], ${accepted.map(({ session }) => session.id_caja)}::integer[],
