@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyServerOptions } from 'fastify';
@@ -18,11 +17,13 @@ import { tokenSigner } from './auth/tokens.js';
 import { usersServiceFactory } from './auth/users.service.js';
 import { cajasRoutes } from './cajas/cajas.routes.js';
 import { cajasServiceFactory } from './cajas/cajas.service.js';
+import { isConsoleRoute, registerConsole } from './console/console.routes.js';
 import { allChecks } from './checks.js';
 import type { Config } from './config.js';
 import type { Db } from './db/transaction.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.routes.js';
+import { installSecurityHeaders } from './http/security-headers.js';
 import { ledgerRoutes } from './ledger/ledger.routes.js';
 import { recargasRoutes } from './recargas/recargas.routes.js';
 import { recargasServiceFactory } from './recargas/recargas.service.js';
@@ -37,6 +38,10 @@ export interface AppOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+// The POS seed carries no currency; its accounts (cajas, operator floats and
+// world:BOB) are created in BOB by migration 002, so this is not configurable.
+const POS_CURRENCY = 'BOB';
 
 /** Builds the whole service; the composition root. server.ts only starts it. */
 export async function buildApp({ config, db, jwtSecret, logger = false }: AppOptions) {
@@ -66,6 +71,11 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
   // Docs are public; every other route needs a token unless it says so.
   app.addHook('onRoute', (route) => {
     if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...route.config, public: true };
+    // The web console's static files (/, /index.html, /assets/*) are public and not API routes.
+    if (isConsoleRoute(route.url)) {
+      route.config = { ...route.config, public: true };
+      return;
+    }
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD' && method !== 'OPTIONS') {
         routeTable.push({ method, url: route.url, roles: route.config?.roles, public: Boolean(route.config?.public) });
@@ -73,7 +83,7 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
     }
   });
 
-  await app.register(helmet, { global: true });
+  installSecurityHeaders(app);
   await app.register(cors, {
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
@@ -101,8 +111,8 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
 
   const auth = authServiceFactory({ db, signer: tokenSigner(jwtSecret, config.JWT_ACCESS_TTL), refreshTtlSeconds: config.JWT_REFRESH_TTL });
   const users = usersServiceFactory({ db });
-  const cajas = cajasServiceFactory({ db, currency: config.POS_CURRENCY });
-  const recargas = recargasServiceFactory({ db, cajas, currency: config.POS_CURRENCY });
+  const cajas = cajasServiceFactory({ db, currency: POS_CURRENCY });
+  const recargas = recargasServiceFactory({ db, cajas, currency: POS_CURRENCY });
   const wallets = walletsServiceFactory({ db, users, defaultCurrency: config.DEFAULT_CURRENCY });
   installAuth(app, auth);
 
@@ -118,6 +128,7 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
     },
     { prefix: config.API_PREFIX },
   );
+  await registerConsole(app, { apiPrefix: config.API_PREFIX });
 
   return Object.assign(app, { services: { auth, users, cajas, recargas, wallets }, routeTable });
 }

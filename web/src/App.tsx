@@ -1,0 +1,108 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import { getSession, logout, onSession, type Role, type Session } from './api/client';
+import { Cajas } from './pages/Cajas';
+import { History } from './pages/History';
+import { Injections } from './pages/Injections';
+import { Login } from './pages/Login';
+import { Drivers, Points } from './pages/Directory';
+import { SessionView, Shift } from './pages/Shift';
+import { ShiftReport } from './pages/ShiftReport';
+import { Topups } from './pages/Topups';
+import { Users } from './pages/Users';
+import { DriverWallet, MyWallet } from './pages/Wallet';
+import { match, navigate, useRoute } from './router';
+import { ConfirmProvider } from './ui';
+
+const A: Role = 'Administrador';
+const O: Role = 'Operador';
+const U: Role = 'Usuario';
+const C: Role = 'Conductor';
+
+interface Page {
+  path: string;
+  /** Shown in the menu under this label (omit for detail pages). */
+  label?: string;
+  group?: 'Caja' | 'Administración' | 'Billeteras';
+  roles: Role[];
+  render: (params: Record<string, string>, session: Session) => ReactNode;
+}
+
+// Nothing is shown to a role that cannot use it: the menu and the pages are
+// filtered by the same table (the API refuses anyway).
+const PAGES: Page[] = [
+  { path: '/caja', label: 'Mi caja', group: 'Caja', roles: [A, O], render: (_, s) => <Shift session={s} /> },
+  { path: '/caja/sesion/:id', roles: [A, O, U], render: (p, s) => <SessionView id={Number(p.id)} session={s} /> },
+  { path: '/caja/sesion/:id/reporte', roles: [A, O, U], render: (p, s) => <ShiftReport id={Number(p.id)} session={s} /> },
+  { path: '/historial', label: 'Historial de recargas', group: 'Caja', roles: [A, O, U], render: () => <History /> },
+  { path: '/cajas', label: 'Cajas', group: 'Administración', roles: [A, U], render: (_, s) => <Cajas session={s} /> },
+  { path: '/inyecciones', label: 'Inyecciones', group: 'Administración', roles: [A], render: (_, s) => <Injections session={s} /> },
+  { path: '/usuarios', label: 'Usuarios y roles', group: 'Administración', roles: [A], render: (_, s) => <Users session={s} /> },
+  { path: '/wallets/recargas', label: 'Recargas en efectivo', group: 'Billeteras', roles: [A, O, U], render: (_, s) => <Topups session={s} /> },
+  { path: '/wallets/conductores', label: 'Conductores', group: 'Billeteras', roles: [A, O, U], render: (_, s) => <Drivers session={s} /> },
+  { path: '/wallets/puntos', label: 'Puntos de cobro', group: 'Billeteras', roles: [A, O, U], render: (_, s) => <Points session={s} /> },
+  { path: '/wallets/conductor/:id', roles: [A, O, U], render: (p, s) => <DriverWallet driverId={p.id!} session={s} /> },
+  { path: '/mi-billetera', label: 'Mi billetera', group: 'Billeteras', roles: [C], render: (_, s) => <MyWallet session={s} /> },
+];
+
+const HOME: Record<Role, string> = { Administrador: '/caja', Operador: '/caja', Usuario: '/historial', Conductor: '/mi-billetera' };
+
+export function App() {
+  const [session, setSessionState] = useState<Session | null>(getSession);
+  const path = useRoute();
+  useEffect(() => onSession(setSessionState), []);
+
+  if (!session) return <Login />;
+
+  const role = session.user.role;
+  let found: { page: Page; params: Record<string, string> } | null = null;
+  for (const page of PAGES) {
+    const params = match(page.path, path);
+    if (params && page.roles.includes(role)) {
+      found = { page, params };
+      break;
+    }
+  }
+  if (!found) {
+    // Unknown or not allowed for this role: go home.
+    queueMicrotask(() => navigate(HOME[role]));
+    return null;
+  }
+
+  const menu = PAGES.filter((p) => p.label && p.roles.includes(role));
+  const groups = [...new Set(menu.map((p) => p.group))];
+  return (
+    <ConfirmProvider>
+      <div className="shell">
+        <header className="topbar no-print">
+          <a className="brand" href={`#${HOME[role]}`}>
+            Consola de caja
+          </a>
+          <div className="who">
+            <span className="who-name">{session.user.nombres}</span>
+            <span className="badge info">{role}</span>
+            <button type="button" className="ghost small" onClick={() => void logout().then(() => navigate('/'))}>
+              Cerrar sesión
+            </button>
+          </div>
+        </header>
+        <nav className="sidebar no-print" aria-label="Menú principal">
+          {groups.map((g) => (
+            <div key={g} className="nav-group">
+              <div className="nav-title">{g}</div>
+              {menu
+                .filter((p) => p.group === g)
+                .map((p) => (
+                  <a key={p.path} href={`#${p.path}`} className={path === p.path || path.startsWith(`${p.path}/`) ? 'active' : ''}>
+                    {p.label}
+                  </a>
+                ))}
+            </div>
+          ))}
+        </nav>
+        <main className="content" key={path}>
+          {found.page.render(found.params, session)}
+        </main>
+      </div>
+    </ConfirmProvider>
+  );
+}

@@ -1,0 +1,323 @@
+import { useState, type FormEvent } from 'react';
+import { ApiError, api, run, type Schemas, type Session } from '../api/client';
+import { decimalToCents, fmtWallet } from '../money';
+import { asApiError, Badge, Card, ErrorBox, Field, Flash, fmtDate, Modal, Pager, useFlash, useIdempotency, useLoad } from '../ui';
+
+const TYPE_LABEL: Record<Schemas['WalletMovement']['type'], string> = {
+  cash_topup: 'Recarga en efectivo',
+  commission: 'Comisión',
+  penalty: 'Multa',
+  plan_purchase: 'Compra de plan',
+  adjustment: 'Ajuste',
+};
+
+/** A driver's wallet for the back office. */
+export function DriverWallet({ driverId, session }: { driverId: string; session: Session }) {
+  const driver = useLoad(() => run(() => api.GET('/drivers/{id}', { params: { path: { id: driverId } } })), [driverId]);
+  const balance = useLoad(() => run(() => api.GET('/drivers-balance/{driverId}', { params: { path: { driverId } } })), [driverId]);
+  if (balance.error) return <ErrorBox error={balance.error} />;
+  if (!balance.data) return <p className="muted">Cargando…</p>;
+  return <WalletView title={driver.data?.data.nombre ?? 'Billetera'} driver={driver.data?.data} wallet={balance.data.data} reload={balance.reload} session={session} />;
+}
+
+/** A Conductor's own wallet (GET /drivers-balance/me). */
+export function MyWallet({ session }: { session: Session }) {
+  const balance = useLoad(() => run(() => api.GET('/drivers-balance/me')), []);
+  if (balance.error) return <ErrorBox error={balance.error} />;
+  if (!balance.data) return <p className="muted">Cargando…</p>;
+  return <WalletView title="Mi billetera" wallet={balance.data.data} reload={balance.reload} session={session} />;
+}
+
+function WalletView({
+  title,
+  driver,
+  wallet,
+  reload,
+  session,
+}: {
+  title: string;
+  driver?: Schemas['Driver'] | undefined;
+  wallet: Schemas['WalletBalance'];
+  reload: () => void;
+  session: Session;
+}) {
+  const role = session.user.role;
+  const [changing, setChanging] = useState<'block' | 'unblock' | null>(null);
+  const [flash, setFlash] = useFlash();
+  const [historyTick, setHistoryTick] = useState(0);
+  const blocked = wallet.status === 'blocked';
+  const negative = decimalToCents(wallet.currentWalletBalance) < 0n;
+
+  return (
+    <>
+      <div className="page-head">
+        <h1>
+          {title} {driver?.telefono && <span className="muted">· {driver.telefono}</span>}
+        </h1>
+        <div className="page-actions">
+          <span data-testid="wallet-status">{blocked ? <Badge tone="bad">Bloqueada</Badge> : <Badge tone="ok">Activa</Badge>}</span>
+          {role === 'Administrador' && (
+            <button type="button" className={blocked ? 'primary' : 'danger'} onClick={() => setChanging(blocked ? 'unblock' : 'block')}>
+              {blocked ? 'Desbloquear billetera' : 'Bloquear billetera'}
+            </button>
+          )}
+        </div>
+      </div>
+      <Flash msg={flash} />
+      <div className="kpis">
+        <div className="kpi main">
+          <div className="kpi-label">Saldo</div>
+          <div className={`kpi-value ${negative ? 'neg' : ''}`} data-testid="wallet-balance">
+            {fmtWallet(wallet.currentWalletBalance)} <span className="currency">{wallet.currency}</span>
+          </div>
+        </div>
+        <div className="kpi">
+          <div className="kpi-label">Recargas pendientes</div>
+          <div className="kpi-value" data-testid="wallet-pending">
+            {fmtWallet(wallet.pendingTopupsAmount)}
+          </div>
+        </div>
+        <div className="kpi">
+          <div className="kpi-label">Límite negativo</div>
+          <div className="kpi-value">{fmtWallet(wallet.allowedNegativeLimit)}</div>
+        </div>
+        <div className="kpi">
+          <div className="kpi-label">Actualizada</div>
+          <div className="kpi-value small-value">{fmtDate(wallet.updatedAt)}</div>
+        </div>
+      </div>
+
+      <Movements walletId={wallet.id} key={wallet.updatedAt} />
+      {role !== 'Conductor' && <StatusHistory driverId={wallet.driverId} key={`h${historyTick}`} />}
+
+      {changing && (
+        <StatusDialog
+          driverId={wallet.driverId}
+          action={changing}
+          name={title}
+          onClose={() => setChanging(null)}
+          onDone={(msg) => {
+            setChanging(null);
+            setFlash(msg);
+            setHistoryTick((n) => n + 1);
+            reload();
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function Movements({ walletId }: { walletId: string }) {
+  const [page, setPage] = useState(1);
+  const [limit, setLimit] = useState(10);
+  const [sortBy, setSortBy] = useState<'createdAt' | 'amount'>('createdAt');
+  const [sortDir, setSortDir] = useState<'asc' | 'desc'>('desc');
+  const [search, setSearch] = useState('');
+  const [query, setQuery] = useState('');
+  const movs = useLoad(
+    () =>
+      run(() =>
+        api.GET('/drivers-balance/{walletId}/movements', {
+          params: { path: { walletId }, query: { page: String(page), limit: String(limit), sortBy, sortDir, ...(query ? { search: query } : {}) } },
+        }),
+      ),
+    [walletId, page, limit, sortBy, sortDir, query],
+  );
+  const sortHeader = (key: 'createdAt' | 'amount', label: string) => {
+    const active = sortBy === key;
+    return (
+      <button
+        type="button"
+        className="th-sort"
+        aria-label={`Ordenar por ${label}`}
+        onClick={() => {
+          if (active) setSortDir(sortDir === 'asc' ? 'desc' : 'asc');
+          else {
+            setSortBy(key);
+            setSortDir('desc');
+          }
+          setPage(1);
+        }}
+      >
+        {label} {active ? (sortDir === 'asc' ? '▲' : '▼') : '↕'}
+      </button>
+    );
+  };
+
+  return (
+    <Card
+      title="Movimientos"
+      actions={
+        <form
+          className="search"
+          role="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setQuery(search.trim());
+            setPage(1);
+          }}
+        >
+          <input aria-label="Buscar en notas" placeholder="Buscar en notas" value={search} onChange={(e) => setSearch(e.target.value)} />
+          <select aria-label="Movimientos por página" value={limit} onChange={(e) => (setLimit(Number(e.target.value)), setPage(1))}>
+            {[10, 25, 50, 100].map((n) => (
+              <option key={n} value={n}>
+                {n} / pág.
+              </option>
+            ))}
+          </select>
+          <button type="submit" className="ghost">
+            Buscar
+          </button>
+        </form>
+      }
+    >
+      <ErrorBox error={movs.error} />
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th aria-sort={sortBy === 'createdAt' ? (sortDir === 'asc' ? 'ascending' : 'descending') : 'none'}>{sortHeader('createdAt', 'Fecha')}</th>
+              <th>Tipo</th>
+              <th>Nota</th>
+              <th className="num" aria-sort={sortBy === 'amount' ? (sortDir === 'asc' ? 'ascending' : 'descending') : 'none'}>
+                {sortHeader('amount', 'Monto')}
+              </th>
+              <th className="num">Saldo anterior</th>
+              <th className="num">Saldo nuevo</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(movs.data?.data ?? []).map((m) => {
+              const credit = decimalToCents(m.amount) >= 0n;
+              return (
+                <tr key={m.id}>
+                  <td>{fmtDate(m.createdAt)}</td>
+                  <td>{TYPE_LABEL[m.type]}</td>
+                  <td>{m.note ?? '—'}</td>
+                  <td className={`num ${credit ? 'pos' : 'neg'}`}>
+                    {credit ? '+' : ''}
+                    {fmtWallet(m.amount)}
+                  </td>
+                  <td className="num">{fmtWallet(m.previousBalance)}</td>
+                  <td className="num">{fmtWallet(m.newBalance)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        {movs.data?.data.length === 0 && <p className="muted">Sin movimientos.</p>}
+      </div>
+      <div className="table-foot">
+        <span className="muted small">{movs.data ? `${movs.data.meta.total} movimientos` : ''}</span>
+        <Pager page={page} totalPages={movs.data?.meta.totalPages ?? 1} onPage={setPage} />
+      </div>
+    </Card>
+  );
+}
+
+function StatusHistory({ driverId }: { driverId: string }) {
+  const [page, setPage] = useState(1);
+  const hist = useLoad(() => run(() => api.GET('/wallets-status/{driverId}/history', { params: { path: { driverId }, query: { page: String(page), limit: '10' } } })), [driverId, page]);
+  return (
+    <Card title="Historial de bloqueos">
+      <ErrorBox error={hist.error} />
+      {hist.data?.data.length === 0 ? (
+        <p className="muted">La billetera nunca cambió de estado.</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th>Fecha</th>
+                <th>Cambio</th>
+                <th>Motivo</th>
+                <th>Comentario</th>
+                <th>Por</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(hist.data?.data ?? []).map((h) => (
+                <tr key={h.id}>
+                  <td>{fmtDate(h.changedAt)}</td>
+                  <td>
+                    {h.previousStatus === 'blocked' ? 'Bloqueada' : 'Activa'} → <strong>{h.status === 'blocked' ? 'Bloqueada' : 'Activa'}</strong>
+                  </td>
+                  <td>{h.reason ?? '—'}</td>
+                  <td>{h.comment ?? '—'}</td>
+                  <td className="small muted">{h.changedByUserId.slice(0, 8)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pager page={page} totalPages={hist.data?.meta.totalPages ?? 1} onPage={setPage} />
+    </Card>
+  );
+}
+
+function StatusDialog({
+  driverId,
+  action,
+  name,
+  onClose,
+  onDone,
+}: {
+  driverId: string;
+  action: 'block' | 'unblock';
+  name: string;
+  onClose: () => void;
+  onDone: (msg: string) => void;
+}) {
+  const [reason, setReason] = useState('');
+  const [comment, setComment] = useState('');
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  const idem = useIdempotency();
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    const body = { ...(reason.trim() ? { reason: reason.trim() } : {}), ...(comment.trim() ? { comment: comment.trim() } : {}) };
+    try {
+      const res =
+        action === 'block'
+          ? await run(() => api.POST('/wallets-status/{driverId}/block', { params: { path: { driverId } }, body, headers: { 'Idempotency-Key': idem.keyFor({ action, body }) } }))
+          : await run(() => api.POST('/wallets-status/{driverId}/unblock', { params: { path: { driverId } }, body, headers: { 'Idempotency-Key': idem.keyFor({ action, body }) } }));
+      idem.settle();
+      // Already in that state: the API says so (changed: false).
+      onDone(res.data.changed ? (action === 'block' ? 'Billetera bloqueada' : 'Billetera desbloqueada') : res.message);
+    } catch (err) {
+      idem.settle(err);
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open title={action === 'block' ? 'Bloquear billetera' : 'Desbloquear billetera'} onClose={onClose}>
+      <form onSubmit={submit} noValidate>
+        <p>
+          {action === 'block'
+            ? `Bloquear la billetera de ${name}: se rechazan los débitos; las recargas en efectivo se siguen aceptando.`
+            : `Desbloquear la billetera de ${name}.`}
+        </p>
+        <Field label="Motivo" error={error?.forField('reason')}>
+          {(id) => <input id={id} maxLength={250} value={reason} onChange={(e) => setReason(e.target.value)} autoFocus />}
+        </Field>
+        <Field label="Comentario" error={error?.forField('comment')}>
+          {(id) => <input id={id} maxLength={500} value={comment} onChange={(e) => setComment(e.target.value)} />}
+        </Field>
+        <ErrorBox error={error} />
+        <div className="actions">
+          <button type="button" className="ghost" onClick={onClose}>
+            Volver
+          </button>
+          <button type="submit" className={action === 'block' ? 'danger' : 'primary'} disabled={busy}>
+            {action === 'block' ? 'Bloquear' : 'Desbloquear'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,243 @@
+import { createContext, useCallback, useContext, useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { ApiError, newIdempotencyKey } from './api/client';
+
+// ---- data loading
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Loads on mount and whenever deps change; `reload()` loads again; `intervalMs` polls. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[], intervalMs?: number): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: true });
+  const [tick, setTick] = useState(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    loadRef.current().then(
+      (data) => live && setState({ data, loading: false }),
+      (error: unknown) => live && setState((s) => ({ data: s.data, error: asApiError(error), loading: false })),
+    );
+    return () => {
+      live = false;
+    };
+    // deps are the caller's (like useEffect's); the latest `load` is always used.
+  }, [...deps, tick]);
+  useEffect(() => {
+    if (!intervalMs) return;
+    const t = setInterval(() => setTick((n) => n + 1), intervalMs);
+    return () => clearInterval(t);
+  }, [intervalMs]);
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+export function asApiError(err: unknown): ApiError {
+  return err instanceof ApiError ? err : new ApiError(0, err instanceof Error ? err.message : String(err));
+}
+
+// ---- money submissions: one Idempotency-Key per submission
+
+/**
+ * The key for a money POST. It is made when a submission starts and kept until
+ * the server gives a definitive answer, so a double click, a token refresh or
+ * a retry after a lost connection repeats the same key (and the server
+ * answers the first result instead of charging twice). A new body or a
+ * definitive answer (2xx, 4xx) starts a new key.
+ */
+export function useIdempotency() {
+  const pending = useRef<{ body: string; key: string } | null>(null);
+  return {
+    keyFor(body: unknown): string {
+      const text = JSON.stringify(body);
+      if (!pending.current || pending.current.body !== text) pending.current = { body: text, key: newIdempotencyKey() };
+      return pending.current.key;
+    },
+    settle(err?: unknown) {
+      // Keep the key only when the outcome is unknown (no answer, or a 5xx).
+      const unknownOutcome = err instanceof ApiError && (err.status === 0 || err.status >= 500);
+      if (!unknownOutcome) pending.current = null;
+    },
+  };
+}
+
+// ---- pieces
+
+export function ErrorBox({ error, title }: { error: ApiError | string | undefined | null; title?: string }) {
+  if (!error) return null;
+  const e = typeof error === 'string' ? new ApiError(0, error) : error;
+  return (
+    <div className="error" role="alert">
+      {title && <strong>{title}: </strong>}
+      {e.problems.length > 1 ? (
+        <ul>
+          {e.problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      ) : (
+        <span>{e.message}</span>
+      )}
+      {e.status > 0 && <span className="muted small"> (HTTP {e.status}{e.code ? ` · ${e.code}` : ''})</span>}
+    </div>
+  );
+}
+
+export function Field({
+  label,
+  error,
+  hint,
+  children,
+}: {
+  label: string;
+  error?: string | undefined;
+  hint?: string;
+  children: (id: string, describedBy: string | undefined) => ReactNode;
+}) {
+  const id = useId();
+  const describedBy = error ? `${id}-err` : hint ? `${id}-hint` : undefined;
+  return (
+    <div className={`field${error ? ' invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {children(id, describedBy)}
+      {error ? (
+        <div className="field-error" id={`${id}-err`}>
+          {error}
+        </div>
+      ) : hint ? (
+        <div className="hint" id={`${id}-hint`}>
+          {hint}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+export function Card({ title, actions, children, className }: { title?: ReactNode; actions?: ReactNode; children: ReactNode; className?: string }) {
+  return (
+    <section className={`card ${className ?? ''}`}>
+      {(title || actions) && (
+        <header className="card-head">
+          {title && <h2>{title}</h2>}
+          {actions && <div className="card-actions">{actions}</div>}
+        </header>
+      )}
+      {children}
+    </section>
+  );
+}
+
+export function Badge({ tone, children }: { tone: 'ok' | 'warn' | 'bad' | 'info' | 'muted'; children: ReactNode }) {
+  return <span className={`badge ${tone}`}>{children}</span>;
+}
+
+export const fmtDate = (iso: string | null | undefined) =>
+  iso ? new Date(iso).toLocaleString('es-BO', { dateStyle: 'short', timeStyle: 'short' }) : '—';
+
+export function Pager({ page, totalPages, onPage }: { page: number; totalPages: number; onPage: (p: number) => void }) {
+  if (totalPages <= 1) return null;
+  return (
+    <nav className="pager" aria-label="Paginación">
+      <button type="button" className="ghost" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+        ← Anterior
+      </button>
+      <span>
+        Página {page} de {totalPages}
+      </span>
+      <button type="button" className="ghost" disabled={page >= totalPages} onClick={() => onPage(page + 1)}>
+        Siguiente →
+      </button>
+    </nav>
+  );
+}
+
+// ---- modal dialogs (native <dialog>: focus trap, Escape closes)
+
+export function Modal({ open, title, onClose, children }: { open: boolean; title: string; onClose: () => void; children: ReactNode }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+  return (
+    <dialog ref={ref} className="modal" aria-label={title} onCancel={(e) => (e.preventDefault(), onClose())}>
+      {open && (
+        <>
+          <h2>{title}</h2>
+          {children}
+        </>
+      )}
+    </dialog>
+  );
+}
+
+interface ConfirmRequest {
+  title: string;
+  body: ReactNode;
+  confirmLabel?: string;
+  danger?: boolean;
+  resolve: (ok: boolean) => void;
+}
+const ConfirmContext = createContext<(req: Omit<ConfirmRequest, 'resolve'>) => Promise<boolean>>(async () => false);
+
+/** `const confirm = useConfirm(); if (await confirm({title, body})) …` */
+export const useConfirm = () => useContext(ConfirmContext);
+
+export function ConfirmProvider({ children }: { children: ReactNode }) {
+  const [req, setReq] = useState<ConfirmRequest | null>(null);
+  const ask = useCallback((r: Omit<ConfirmRequest, 'resolve'>) => new Promise<boolean>((resolve) => setReq({ ...r, resolve })), []);
+  const answer = (ok: boolean) => {
+    req?.resolve(ok);
+    setReq(null);
+  };
+  return (
+    <ConfirmContext.Provider value={ask}>
+      {children}
+      <Modal open={req !== null} title={req?.title ?? ''} onClose={() => answer(false)}>
+        <form
+          method="dialog"
+          onSubmit={(e) => {
+            e.preventDefault();
+            answer(true);
+          }}
+        >
+          <div className="confirm-body">{req?.body}</div>
+          <div className="actions">
+            <button type="button" className="ghost" onClick={() => answer(false)}>
+              Cancelar
+            </button>
+            <button type="submit" className={req?.danger ? 'danger' : 'primary'} autoFocus>
+              {req?.confirmLabel ?? 'Confirmar'}
+            </button>
+          </div>
+        </form>
+      </Modal>
+    </ConfirmContext.Provider>
+  );
+}
+
+/** A short-lived success note under a form. */
+export function useFlash(): [string | null, (msg: string) => void] {
+  const [msg, setMsg] = useState<string | null>(null);
+  useEffect(() => {
+    if (!msg) return;
+    const t = setTimeout(() => setMsg(null), 6000);
+    return () => clearTimeout(t);
+  }, [msg]);
+  return [msg, setMsg];
+}
+
+export function Flash({ msg }: { msg: string | null }) {
+  return msg ? (
+    <div className="flash" role="status">
+      {msg}
+    </div>
+  ) : null;
+}
