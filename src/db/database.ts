@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { pglitePool } from './pglite-pool.js';
@@ -32,6 +33,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     // Idle clients that lose their server emit 'error'; without a listener
     // that would crash the process instead of surfacing as /ready 503.
     pool.on('error', () => {});
+    pool.on('connect', prepareMarkedStatements);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
@@ -56,4 +58,24 @@ export async function ping(db: Kysely<DB>): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Statements that start with the marker are sent as named prepared
+ * statements: each connection parses and plans them once, then reuses the
+ * plan. The hot money statements are large CTEs whose planning cost more
+ * than their execution. Only marked statements are prepared, so the number
+ * kept per connection stays small and fixed.
+ */
+export const PREPARE = '/*prepare*/';
+
+function prepareMarkedStatements(client: pg.PoolClient) {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (text: unknown, values?: unknown) => {
+    if (typeof text === 'string' && text.startsWith(PREPARE)) {
+      const name = `p_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      return query({ name, text, values });
+    }
+    return values === undefined ? query(text) : query(text, values);
+  };
 }

@@ -22,7 +22,11 @@ export interface GroupCommitOptions<J, R> {
 export function groupCommit<J, R>({ db, processBatch, maxBatch = 256 }: GroupCommitOptions<J, R>) {
   type Entry = { job: J; resolve: (r: R) => void; reject: (e: unknown) => void };
   const queue: Entry[] = [];
-  let draining = false;
+  // One batch decides at a time. As soon as it has written and sends its
+  // COMMIT, the next one starts: its first statement then waits on the hot
+  // rows' locks, so the commit's fsync overlaps the next batch's work, and
+  // the row locks still put the batches in order.
+  let deciding = false;
 
   const settle = (entry: Entry, outcome: Outcome<R>) => (outcome.ok ? entry.resolve(outcome.value) : entry.reject(outcome.error));
 
@@ -36,10 +40,22 @@ export function groupCommit<J, R>({ db, processBatch, maxBatch = 256 }: GroupCom
   }
 
   async function runBatch(batch: Entry[]) {
+    let handedOver = false;
+    const handOver = () => {
+      if (handedOver) return;
+      handedOver = true;
+      deciding = false;
+      pump();
+    };
     let outcomes: Outcome<R>[];
     try {
-      outcomes = await inTransaction(db, (trx) => processBatch(trx, batch.map((e) => e.job)));
+      outcomes = await inTransaction(db, async (trx) => {
+        const decided = await processBatch(trx, batch.map((e) => e.job));
+        handOver();
+        return decided;
+      });
     } catch (err) {
+      handOver();
       if (batch.length === 1) return batch[0]!.reject(err);
       // Isolate the failure: every job gets its own transaction.
       await Promise.all(batch.map(runAlone));
@@ -48,20 +64,17 @@ export function groupCommit<J, R>({ db, processBatch, maxBatch = 256 }: GroupCom
     batch.forEach((entry, i) => settle(entry, outcomes[i]!));
   }
 
-  async function drain() {
-    draining = true;
-    try {
-      while (queue.length > 0) await runBatch(queue.splice(0, maxBatch));
-    } finally {
-      draining = false;
-    }
+  function pump() {
+    if (deciding || queue.length === 0) return;
+    deciding = true;
+    void runBatch(queue.splice(0, maxBatch));
   }
 
   return {
     submit(job: J): Promise<R> {
       return new Promise<R>((resolve, reject) => {
         queue.push({ job, resolve, reject });
-        if (!draining) void drain();
+        pump();
       });
     },
     get pending() {

@@ -71,28 +71,26 @@ type TransferRow = ReturnType<typeof row>;
  */
 async function applyDeltas(trx: Tx, deltas: Map<bigint, Delta>, inserts: TransferRow[] = []): Promise<{ balances: Balances; ids: bigint[] }> {
   const ids = [...deltas.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const values = sql.join(
-    ids.map((id) => {
-      const d = deltas.get(id)!;
-      return sql`(${id}::bigint, ${d.posted}::bigint, ${d.pendingDebits}::bigint, ${d.pendingCredits}::bigint)`;
-    }),
-  );
+  const col = <T>(pick: (d: Delta) => T) => ids.map((id) => String(pick(deltas.get(id)!)));
+  const t = <K extends keyof TransferRow>(k: K) => inserts.map((r) => (r[k] === null ? null : String(r[k])));
+  // Arrays rather than VALUES lists: the statement text is the same for any
+  // number of rows, so the server can keep it prepared (see db/database.ts).
   const insert =
     inserts.length === 0
       ? sql``
       : sql`, ins as (
           insert into ledger_transfers (debit_account_id, credit_account_id, amount, phase, pending_id, kind, ref_type, ref_id, user_id)
-          select * from (values ${sql.join(
-            inserts.map(
-              (t) =>
-                sql`(${t.debit_account_id}::bigint, ${t.credit_account_id}::bigint, ${t.amount}::bigint, ${t.phase}, ${t.pending_id}::bigint, ${t.kind}, ${t.ref_type}, ${t.ref_id}, ${t.user_id}::uuid)`,
-            ),
-          )}) as v
-           where (select count(*) from upd) = ${ids.length}
+          select * from unnest(${t('debit_account_id')}::text[]::bigint[], ${t('credit_account_id')}::text[]::bigint[],
+                               ${t('amount')}::text[]::bigint[], ${t('phase')}::text[], ${t('pending_id')}::text[]::bigint[],
+                               ${t('kind')}::text[], ${t('ref_type')}::text[], ${t('ref_id')}::text[], ${t('user_id')}::text[]::uuid[])
+           where (select count(*) from upd) = ${ids.length}::integer
           returning id
         )`;
-  const { rows } = await sql<{ t: 'a' | 't'; id: bigint; posted: bigint | null; currency: string | null }>`
-    with d(id, dp, dpd, dpc) as (values ${values}),
+  const { rows } = await sql<{ t: 'a' | 't'; id: bigint; posted: bigint | null; currency: string | null }>`/*prepare*/
+    with d(id, dp, dpd, dpc) as (
+      select * from unnest(${ids.map(String)}::text[]::bigint[], ${col((d) => d.posted)}::text[]::bigint[],
+                           ${col((d) => d.pendingDebits)}::text[]::bigint[], ${col((d) => d.pendingCredits)}::text[]::bigint[])
+    ),
     locked as (
       select a.id from ledger_accounts a where a.id in (select id from d) order by a.id for update
     ),

@@ -161,12 +161,11 @@ export function recargasServiceFactory({ db, cajas }: RecargasServiceDeps) {
     },
 
     async balances() {
-      const rows = await db
-        .selectFrom('operadoras as o')
-        .innerJoin('ledger_accounts as a', 'a.id', 'o.account_id')
-        .select(['o.id', 'o.nombre_operadora', 'a.posted'])
-        .orderBy('o.id')
-        .execute();
+      // Polled by every POS before a sale: kept prepared on the server.
+      const { rows } = await sql<{ id: number; nombre_operadora: OperadoraNombre; posted: bigint }>`/*prepare*/
+        select o.id, o.nombre_operadora, a.posted
+          from operadoras o join ledger_accounts a on a.id = o.account_id
+         order by o.id`.execute(db);
       return rows.map((r) => ({ id: r.id, nombre_operadora: r.nombre_operadora, saldo_actual: toJsonNumber(r.posted) }));
     },
 

@@ -80,7 +80,7 @@ export async function processSales(trx: Tx, jobs: SaleJob[]): Promise<Outcome<Sa
     // may be accepted (a refused one leaves a gap, as a rollback would).
     const sessionIds = [...new Set(live.map(({ job }) => job.sessionId))].sort((a, b) => a - b);
     const floats = text([...new Set(live.map(({ job }) => job.operator.account_id))]);
-    const { rows } = await sql<LockedRow>`
+    const { rows } = await sql<LockedRow>`/*prepare*/
       with s as (
         select s.id, s.id_caja, s.id_usuario, s.estado_sesion, k.account_id
           from caja_sesiones s join cajas k on k.id = s.id_caja
@@ -155,7 +155,7 @@ export async function processSales(trx: Tx, jobs: SaleJob[]): Promise<Outcome<Sa
           userId: job.actor.id,
         })),
       );
-      const { rows } = await sql<{ id: number; fecha_hora: Date }>`
+      const { rows } = await sql<{ id: number; fecha_hora: Date }>`/*prepare*/
         with v as (
           select * from unnest(
             ${ids.slice(0, accepted.length)}::integer[], ${accepted.map(({ job }) => job.operator.id)}::integer[],
