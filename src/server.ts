@@ -1,4 +1,5 @@
 import { buildApp } from './app.js';
+import { purgeAuthRecords } from './auth/auth.service.js';
 import { ConfigError, loadConfig } from './config.js';
 import { purgeIdempotencyKeys } from './http/idempotency.js';
 import { openMigratedDatabase, resolveJwtSecret } from './runtime.js';
@@ -17,12 +18,15 @@ async function main() {
   });
   await app.services.auth.bootstrapAdmin({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }, app.log);
 
+  // Hourly housekeeping: idempotency keys past their 48 h, old login
+  // failures and long-expired sessions. Money records are never purged.
   const purge = async () => {
     try {
-      const n = await purgeIdempotencyKeys(database.db);
-      if (n > 0) app.log.info({ purged: n }, 'expired idempotency keys removed');
+      const keys = await purgeIdempotencyKeys(database.db);
+      const auth = await purgeAuthRecords(database.db);
+      if (keys + auth > 0) app.log.info({ keys, auth }, 'expired records removed');
     } catch (err) {
-      app.log.warn({ err }, 'idempotency key purge failed');
+      app.log.warn({ err }, 'housekeeping failed');
     }
   };
   await purge();

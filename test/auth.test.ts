@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SignJWT } from 'jose';
+import { sql } from 'kysely';
+import { purgeAuthRecords } from '../src/auth/auth.service.js';
 import { ADMIN, bearer, buildTestApp } from './helper.js';
 
 const SECRET = 'test-secret-test-secret-test-secret-123';
@@ -156,6 +158,20 @@ test('auth and users', async (t) => {
     for (let i = 0; i < 50; i++) {
       assert.equal((await login(`ghost${i}@test.local`, 'bad-password', '10.0.0.77')).statusCode, 401, `attempt ${i}`);
     }
+  });
+
+  await t.test('housekeeping drops old login failures and long-expired sessions only', async () => {
+    const db = ctx.database.db;
+    await sql`insert into login_failures (email, ip, at) values ('old@test.local', '1.2.3.4', now() - interval '2 days')`.execute(db);
+    const admin = (await login(ADMIN.email, ADMIN.password)).json();
+    await sql`update auth_sessions set expires_at = now() - interval '8 days' where id = ${JSON.parse(Buffer.from(admin.access_token.split('.')[1], 'base64url').toString()).sid}`.execute(db);
+    const recent = await sql<{ n: string }>`select count(*)::text as n from login_failures where at > now() - interval '1 day'`.execute(db);
+    const removed = await purgeAuthRecords(db);
+    assert.ok(removed >= 3, `removed ${removed}`);
+    const left = await sql<{ n: string }>`select count(*)::text as n from login_failures`.execute(db);
+    assert.equal(left.rows[0]!.n, recent.rows[0]!.n);
+    const fresh = (await login(ADMIN.email, ADMIN.password)).json();
+    assert.equal((await me(fresh.access_token)).statusCode, 200);
   });
 
   await t.test('login input is validated strictly', async () => {

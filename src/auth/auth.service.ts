@@ -202,3 +202,13 @@ export async function revokeSessions(db: Db, userId: string, reason: string) {
 }
 
 export type AuthService = ReturnType<typeof authServiceFactory>;
+
+/** Housekeeping: login failures older than a day, sessions expired a week ago. */
+export async function purgeAuthRecords(db: Db): Promise<number> {
+  const failures = await db.deleteFrom('login_failures').where('at', '<', new Date(Date.now() - 86_400_000)).executeTakeFirst();
+  const old = new Date(Date.now() - 7 * 86_400_000);
+  const expired = db.selectFrom('auth_sessions').select('id').where('expires_at', '<', old);
+  const tokens = await db.deleteFrom('refresh_tokens').where('session_id', 'in', expired).executeTakeFirst();
+  const sessions = await db.deleteFrom('auth_sessions').where('expires_at', '<', old).executeTakeFirst();
+  return Number(failures.numDeletedRows + tokens.numDeletedRows + sessions.numDeletedRows);
+}
