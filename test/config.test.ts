@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+test('configuration: defaults, and one clear line naming a bad variable', () => {
+  const c = loadConfig({});
+  assert.equal(c.PORT, 3000);
+  assert.equal(c.HOST, '0.0.0.0');
+  assert.equal(c.DATA_DIR, './data');
+  assert.equal(c.JWT_ACCESS_TTL, 900);
+  assert.equal(c.DEFAULT_CURRENCY, 'CUP');
+  assert.equal(c.API_PREFIX, '');
+  assert.deepEqual(c.corsOrigins, []);
+  assert.equal(loadConfig({ JWT_ACCESS_TTL: '15m' }).JWT_ACCESS_TTL, 900);
+  assert.deepEqual(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins, ['https://a.example', 'https://b.example']);
+  for (const [name, value] of [
+    ['PORT', 'abc'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['JWT_SECRET', 'short'],
+    ['JWT_ACCESS_TTL', '2'],
+    ['ADMIN_EMAIL', 'not-an-email'],
+    ['API_PREFIX', 'api'],
+    ['DEFAULT_CURRENCY', 'cup'],
+    ['LOG_LEVEL', 'loud'],
+  ]) {
+    assert.throws(
+      () => loadConfig({ [name!]: value, ...(name === 'ADMIN_EMAIL' ? { ADMIN_PASSWORD: 'long-enough' } : {}) }),
+      (err) => err instanceof ConfigError && err.message.startsWith(`Invalid environment variable ${name}:`) && !err.message.includes('\n'),
+      name,
+    );
+  }
+  assert.throws(() => loadConfig({ ADMIN_EMAIL: 'a@b.co' }), /ADMIN_PASSWORD/);
+});
