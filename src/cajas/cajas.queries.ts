@@ -98,7 +98,7 @@ export async function lockSessionForClose(trx: Tx, sessionId: number, actor: Act
     .select(sessionColumns.map((c) => `s.${c}` as const))
     .select('k.account_id')
     .where('s.id', '=', sessionId)
-    .forUpdate('s')
+    .forNoKeyUpdate('s')
     .executeTakeFirst();
   if (!s) throw cajasError('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
   if (!isAdmin(actor) && s.id_usuario !== actor.id) {

@@ -120,7 +120,7 @@ export function cajasServiceFactory({ db, currency }: CajasServiceDeps) {
       .selectFrom('cajas')
       .select(['id', 'estado', 'account_id'])
       .where('id', '=', id)
-      .forUpdate()
+      .forNoKeyUpdate()
       .executeTakeFirst();
     if (!caja) throw cajasError('CAJA_NOT_FOUND', `Caja ${id} not found`);
     return caja;

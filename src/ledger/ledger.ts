@@ -7,6 +7,9 @@ import type { AccountKind } from './ledger.tables.js';
 // in one atomic unit. Every balance change is one conditional UPDATE that
 // locks the touched accounts in ascending id order (no deadlock between two
 // transfers over the same pair) and refuses to cross an account's floor.
+// Locks are FOR NO KEY UPDATE everywhere in this service: the foreign-key
+// checks of rows inserted meanwhile take KEY SHARE locks on the same rows,
+// which FOR UPDATE would conflict with (and deadlock on).
 
 export interface TransferSpec {
   debit: bigint;
@@ -92,7 +95,7 @@ async function applyDeltas(trx: Tx, deltas: Map<bigint, Delta>, inserts: Transfe
                            ${col((d) => d.pendingDebits)}::text[]::bigint[], ${col((d) => d.pendingCredits)}::text[]::bigint[])
     ),
     locked as (
-      select a.id from ledger_accounts a where a.id in (select id from d) order by a.id for update
+      select a.id from ledger_accounts a where a.id in (select id from d) order by a.id for no key update
     ),
     upd as (
       update ledger_accounts a

@@ -86,13 +86,13 @@ export async function processSales(trx: Tx, jobs: SaleJob[]): Promise<Outcome<Sa
           from caja_sesiones s join cajas k on k.id = s.id_caja
          where s.id = any(${sessionIds}::int[])
          order by s.id
-           for update of s
+           for no key update of s
       ),
       a as (
         select id, posted, pending_debits, floor from ledger_accounts
          where id = any(${floats}::bigint[]) or id in (select account_id from s)
          order by id
-           for update
+           for no key update
       )
       select 's' as t, id::bigint as id, id_caja, id_usuario::text as id_usuario, estado_sesion, account_id,
              null::bigint as posted, null::bigint as pending_debits, null::bigint as floor from s

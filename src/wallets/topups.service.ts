@@ -41,7 +41,7 @@ export type Topup = ReturnType<typeof topupJson>;
 export type ConfirmedTopup = Topup & { status: 'completed'; previousBalance: string; newBalance: string; confirmedAt: string; confirmedByUserId: string };
 
 async function lockRecord(trx: Tx, ccrId: string): Promise<TopupRow> {
-  const r = await trx.selectFrom('cash_collection_records').selectAll().where('id', '=', ccrId).forUpdate().executeTakeFirst();
+  const r = await trx.selectFrom('cash_collection_records').selectAll().where('id', '=', ccrId).forNoKeyUpdate().executeTakeFirst();
   if (!r) throw walletError('CCR_NOT_FOUND', 'Cash collection record not found');
   if (r.status === 'completed') throw walletError('CCR_ALREADY_COMPLETED', 'This cash top-up was already confirmed');
   if (r.status === 'cancelled') throw walletError('CCR_ALREADY_CANCELLED', 'This cash top-up was cancelled');
