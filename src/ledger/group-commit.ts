@@ -7,8 +7,9 @@ import { inTransaction, type Db, type Tx } from '../db/transaction.js';
 //
 // The batch processor decides every job in memory under the row locks it
 // took, so a refused job (a 4xx) writes nothing and never disturbs the others.
-// If the batch as a whole fails (an unexpected database error), each job is
-// run again on its own, so one bad job cannot fail its neighbours.
+// If a statement of the batch fails (an unexpected database error), each job
+// is run again on its own, so one bad job cannot fail its neighbours; if the
+// COMMIT fails, nothing is run again (see runBatch).
 
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
@@ -47,17 +48,30 @@ export function groupCommit<J, R>({ db, processBatch, maxBatch = 256 }: GroupCom
       deciding = false;
       pump();
     };
+    // Set once the batch's statements have all run: from then on only COMMIT
+    // is left, and a failure there leaves the outcome unknown.
+    let written = false;
     let outcomes: Outcome<R>[];
     try {
       outcomes = await inTransaction(db, async (trx) => {
+        written = false;
         const decided = await processBatch(trx, batch.map((e) => e.job));
+        written = true;
         handOver();
         return decided;
       });
     } catch (err) {
       handOver();
-      if (batch.length === 1) return batch[0]!.reject(err);
-      // Isolate the failure: every job gets its own transaction.
+      // The COMMIT itself failed (say, the connection dropped): the batch may
+      // or may not be in the books, so running its jobs again could write
+      // them twice. Fail them; a client retry with its Idempotency-Key finds
+      // the stored answer if the batch did commit.
+      if (written || batch.length === 1) {
+        for (const entry of batch) entry.reject(err);
+        return;
+      }
+      // A statement failed before COMMIT, so nothing was written: isolate the
+      // failure by running every job in a transaction of its own.
       await Promise.all(batch.map(runAlone));
       return;
     }
