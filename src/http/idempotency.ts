@@ -49,7 +49,11 @@ export function idempotencyOf<T>(
   if (key === undefined || !KEY.test(key)) {
     throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters');
   }
-  const path = request.url.split('?', 1)[0]!;
+  // The path as the route understood it (pattern + validated parameters), not
+  // as spelled: an upper-case UUID or a percent-encoded segment is the same
+  // resource and must find the same key.
+  const params = request.params as Record<string, unknown> | undefined;
+  const path = params && Object.keys(params).length > 0 ? `${request.routeOptions.url} ${canonical(params)}` : request.routeOptions.url!;
   return {
     userId: request.actor!.id,
     method: request.method,
