@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { purgeAuthRecords } from '../src/auth/auth.service.js';
-import { ADMIN, bearer, buildTestApp } from './helper.js';
+import { ADMIN, bearer, buildTestApp, onPostgres } from './helper.js';
 
 const SECRET = 'test-secret-test-secret-test-secret-123';
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -180,4 +180,18 @@ test('auth and users', async (t) => {
       assert.equal(res.statusCode, 400, JSON.stringify(payload));
     }
   });
+});
+
+test('parallel wrong passwords cannot get past the per-email limit', { skip: !onPostgres }, async () => {
+  const ctx = await buildTestApp();
+  const victim = await ctx.user('Usuario');
+  const attempts = await Promise.all(
+    Array.from({ length: 30 }, (_, i) =>
+      ctx.app.inject({ method: 'POST', url: '/auth/login', payload: { email: victim.email, password: `wrong-${i}` }, remoteAddress: `10.9.0.${i}` }),
+    ),
+  );
+  const counts = attempts.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.statusCode]: (acc[r.statusCode] ?? 0) + 1 }), {});
+  assert.deepEqual(counts, { 401: 10, 429: 20 });
+  const right = await ctx.app.inject({ method: 'POST', url: '/auth/login', payload: { email: victim.email, password: victim.password } });
+  assert.equal(right.statusCode, 429);
 });

@@ -59,9 +59,9 @@ export function authServiceFactory({ db, signer, refreshTtlSeconds }: AuthServic
     return { access_token: await signer.sign(userId, sessionId, role), refresh_token: refresh.token };
   }
 
-  async function assertNotThrottled(email: string, ip: string) {
+  async function assertNotThrottled(trx: Db, email: string, ip: string) {
     const since = new Date(Date.now() - WINDOW_MS);
-    const row = await db
+    const row = await trx
       .selectFrom('login_failures')
       .select([
         sql<string>`count(*) filter (where email = ${email})`.as('by_email'),
@@ -78,28 +78,33 @@ export function authServiceFactory({ db, signer, refreshTtlSeconds }: AuthServic
   return {
     async login(emailInput: string, password: string, ip: string) {
       const email = emailInput.trim().toLowerCase();
-      await assertNotThrottled(email, ip);
-      const user = await db
-        .selectFrom('users')
-        .select(['id', 'email', 'nombres', 'role', 'activo', 'password_hash'])
-        .where(sql`lower(email)`, '=', email)
-        .executeTakeFirst();
-      let valid = false;
-      if (user) valid = (await verifyPassword(user.password_hash, password)) && user.activo;
-      else await burnPasswordCheck(password);
-      if (!user || !valid) {
-        await db.insertInto('login_failures').values({ email, ip }).execute();
-        throw authError('INVALID_CREDENTIALS', 'Invalid email or password');
-      }
-      const sessionId = randomUUID();
-      const tokens = await inTransaction(db, async (trx) => {
+      // One attempt per email at a time (an advisory lock, so across
+      // instances too): parallel guesses cannot all pass the failure count
+      // before any of them is recorded.
+      const outcome = await inTransaction(db, async (trx) => {
+        await sql`select pg_advisory_xact_lock(hashtextextended(${`login:${email}`}, 0))`.execute(trx);
+        await assertNotThrottled(trx, email, ip);
+        const user = await trx
+          .selectFrom('users')
+          .select(['id', 'email', 'nombres', 'role', 'activo', 'password_hash'])
+          .where(sql`lower(email)`, '=', email)
+          .executeTakeFirst();
+        let valid = false;
+        if (user) valid = (await verifyPassword(user.password_hash, password)) && user.activo;
+        else await burnPasswordCheck(password);
+        if (!user || !valid) {
+          await trx.insertInto('login_failures').values({ email, ip }).execute();
+          return null;
+        }
+        const sessionId = randomUUID();
         await trx
           .insertInto('auth_sessions')
           .values({ id: sessionId, user_id: user.id, expires_at: new Date(Date.now() + refreshTtlSeconds * 1000) })
           .execute();
-        return issueTokens(user.id, user.role, sessionId, trx);
+        return { ...(await issueTokens(user.id, user.role, sessionId, trx)), user: publicUser(user) };
       });
-      return { ...tokens, user: publicUser(user) };
+      if (!outcome) throw authError('INVALID_CREDENTIALS', 'Invalid email or password');
+      return outcome;
     },
 
     /** Rotates a refresh token. A token used twice revokes its whole session. */
