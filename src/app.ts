@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -22,6 +22,9 @@ import { allChecks } from './checks.js';
 import type { Config } from './config.js';
 import type { Db } from './db/transaction.js';
 import { installErrorHandling } from './http/error-handler.js';
+import { commonError } from './http/errors.js';
+import { errorBody, familyOf } from './http/family.js';
+import { installJsonBodyParser } from './http/json-body.js';
 import { healthRoutes } from './http/health.routes.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { ledgerRoutes } from './ledger/ledger.routes.js';
@@ -48,16 +51,21 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
   const app = Fastify({
     logger,
     bodyLimit: 1024 * 1024,
-    // Unknown fields are ignored, these two included: dropped, never an error.
-    onProtoPoisoning: 'remove',
-    onConstructorPoisoning: 'remove',
     requestIdHeader: 'x-request-id',
+    trustProxy: config.TRUST_PROXY,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
+    // A URL the router cannot even read (bad percent-encoding, an over-long
+    // parameter) is a 400 in the route's family, like any other bad input.
+    frameworkErrors: (_error, request, reply) => {
+      (reply as FastifyReply).code(400).send(errorBody(familyOf(request.url, config.API_PREFIX), commonError('VALIDATION_ERROR', 'Malformed URL')));
+    },
   }).withTypeProvider<ZodTypeProvider>();
+
+  installJsonBodyParser(app);
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -1,15 +1,22 @@
 import { z } from 'zod';
 
 // Durations accept plain seconds ("900") or a unit suffix ("15m", "1h").
-const duration = z
+const duration = (maxSeconds: number, maxText: string) =>
+  z
+    .string()
+    .regex(/^\d+\s*(s|m|h|d)?$/, 'a number of seconds, or a number with s/m/h/d')
+    .transform((v) => {
+      const m = /^(\d+)\s*(s|m|h|d)?$/.exec(v)!;
+      const mult = { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+      return Number(m[1]) * mult;
+    })
+    .refine((s) => s >= 10 && s <= maxSeconds, `between 10 seconds and ${maxText}`);
+
+// A browser origin: scheme://host[:port], no path; a trailing slash is dropped.
+const origin = z
   .string()
-  .regex(/^\d+\s*(s|m|h|d)?$/, 'a number of seconds, or a number with s/m/h/d')
-  .transform((v) => {
-    const m = /^(\d+)\s*(s|m|h|d)?$/.exec(v)!;
-    const mult = { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
-    return Number(m[1]) * mult;
-  })
-  .refine((s) => s >= 10 && s <= 86400, 'between 10 seconds and 1 day');
+  .transform((s) => s.trim().replace(/\/$/, ''))
+  .refine((s) => /^https?:\/\/[^/\s]+$/.test(s), 'origins such as https://pos.example.com, comma-separated');
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -20,15 +27,25 @@ const envSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
-  JWT_ACCESS_TTL: duration.default(900),
-  JWT_REFRESH_TTL: duration.default(7 * 86400),
+  JWT_ACCESS_TTL: duration(86400, '1 day').default(900),
+  JWT_REFRESH_TTL: duration(90 * 86400, '90 days').default(7 * 86400),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(8, 'at least 8 characters').optional(),
   API_PREFIX: z
     .string()
     .regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'empty or a path such as /api')
     .default(''),
-  CORS_ORIGINS: z.string().default(''),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').filter((o) => o.trim() !== ''))
+    .pipe(z.array(origin)),
+  // Behind a reverse proxy: true, or the proxies' addresses/CIDRs
+  // (comma-separated), so the login throttle sees the client's address.
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((s): boolean | string => (s === 'true' ? true : s === 'false' ? false : s)),
   DEFAULT_CURRENCY: z
     .string()
     .regex(/^[A-Z]{3}$/, 'three upper-case letters (ISO 4217)')
@@ -38,6 +55,7 @@ const envSchema = z.object({
 });
 
 export type Config = z.infer<typeof envSchema> & { corsOrigins: string[] };
+
 
 export class ConfigError extends Error {}
 
@@ -49,9 +67,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`Invalid environment variable ${String(issue.path[0])}: ${issue.message}`);
   }
-  const corsOrigins = parsed.data.CORS_ORIGINS.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const corsOrigins = parsed.data.CORS_ORIGINS;
   if ((parsed.data.ADMIN_EMAIL === undefined) !== (parsed.data.ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('Invalid environment variable ADMIN_PASSWORD: ADMIN_EMAIL and ADMIN_PASSWORD go together');
   }

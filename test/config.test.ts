@@ -30,4 +30,9 @@ test('configuration: defaults, and one clear line naming a bad variable', () => 
     );
   }
   assert.throws(() => loadConfig({ ADMIN_EMAIL: 'a@b.co' }), /ADMIN_PASSWORD/);
+  assert.deepEqual(loadConfig({ CORS_ORIGINS: 'https://pos.example.com/' }).corsOrigins, ['https://pos.example.com']);
+  assert.throws(() => loadConfig({ CORS_ORIGINS: '*' }), /CORS_ORIGINS/);
+  assert.equal(loadConfig({ JWT_REFRESH_TTL: '30d' }).JWT_REFRESH_TTL, 30 * 86400);
+  assert.equal(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY, true);
+  assert.equal(loadConfig({}).TRUST_PROXY, false);
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { bearer, buildTestApp } from './helper.js';
 
 test('HTTP conventions', async (t) => {
-  const { app, adminToken } = await buildTestApp({ CORS_ORIGINS: 'https://pos.example.com' });
+  const { app, adminToken, user } = await buildTestApp({ CORS_ORIGINS: 'https://pos.example.com' });
   const auth = bearer(adminToken);
 
   await t.test('malformed JSON → 400 in the route family, nothing leaked', async () => {
@@ -26,6 +26,48 @@ test('HTTP conventions', async (t) => {
   await t.test('a wrong content type is refused', async () => {
     const res = await app.inject({ method: 'POST', url: '/usuario', headers: { ...auth, 'content-type': 'text/xml' }, payload: '<a/>' });
     assert.equal(res.statusCode, 415);
+  });
+
+  await t.test('numbers a double cannot hold exactly are refused, never rounded', async () => {
+    const caja = (await app.inject({ method: 'POST', url: '/cajas', headers: auth, payload: { nombre: 'Caja exacta', saldo: 10 } })).json();
+    for (const saldo of ['10.0000000000000001', '12345678901234567890', '1e309', '0.30000000000000004']) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/cajas',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload: `{"nombre":"Caja redondeada","saldo":${saldo}}`,
+      });
+      assert.equal(res.statusCode, 400, saldo);
+      assert.equal(res.json().statusCode, 400);
+    }
+    // Exact spellings of the same amounts are fine, inside strings anything goes.
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/cajas',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '{"nombre":"Caja 1.0000000000000001","saldo":1.50e1}',
+    });
+    assert.equal(ok.statusCode, 201, ok.body);
+    assert.equal(ok.json().saldo, 15);
+    assert.ok(caja.id);
+  });
+
+  await t.test('an empty JSON body is no body; other content types are 415', async () => {
+    const someone = await user('Usuario');
+    const empty = await app.inject({ method: 'POST', url: '/auth/logout', headers: { ...bearer(someone.token), 'content-type': 'application/json' }, payload: '' });
+    assert.equal(empty.statusCode, 204);
+    const text = await app.inject({ method: 'POST', url: '/usuario', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'hello' });
+    assert.equal(text.statusCode, 415);
+  });
+
+  await t.test('URLs the router cannot read are a 400 in the route family', async () => {
+    const bad = await app.inject({ url: '/drivers/%E0%A4%A', headers: auth });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().success, false);
+    assert.doesNotMatch(bad.body, /FST_/);
+    const long = await app.inject({ url: `/cajas/${'9'.repeat(300)}`, headers: auth });
+    assert.equal(long.statusCode, 400);
+    assert.equal(long.json().statusCode, 400);
   });
 
   await t.test('__proto__, constructor and unknown fields are ignored', async () => {
@@ -86,4 +128,17 @@ test('API_PREFIX mounts the API under a prefix', async () => {
   const res = await app.inject({ url: '/api/drivers' });
   assert.equal(res.statusCode, 401);
   assert.equal(res.json().success, false);
+});
+
+test('lone surrogates are refused, not stored altered; the Bearer scheme is case-insensitive', async () => {
+  const { app, adminToken } = await buildTestApp();
+  const res = await app.inject({
+    method: 'POST',
+    url: '/usuario',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    payload: '{"email":"s@test.local","password":"long-enough","nombres":"x\\ud800","role":"Usuario"}',
+  });
+  assert.equal(res.statusCode, 400);
+  const me = await app.inject({ url: '/auth/me', headers: { authorization: `bearer ${adminToken}` } });
+  assert.equal(me.statusCode, 200);
 });

@@ -109,6 +109,7 @@ export function authServiceFactory({ db, signer, refreshTtlSeconds }: AuthServic
 
     /** Rotates a refresh token. A token used twice revokes its whole session. */
     async refresh(token: string) {
+      let reusedSession: string | undefined;
       const outcome = await inTransaction(db, async (trx) => {
         const row = await trx
           .selectFrom('refresh_tokens as rt')
@@ -128,12 +129,19 @@ export function authServiceFactory({ db, signer, refreshTtlSeconds }: AuthServic
             .execute();
           revocations++;
           actorCache.delete(row.session_id);
+          reusedSession = row.session_id;
           return null;
         }
         if (row.revoked_at || row.expires_at.getTime() <= Date.now() || !row.activo) return null;
         await trx.updateTable('refresh_tokens').set({ used_at: new Date() }).where('token_hash', '=', hashRefreshToken(token)).execute();
         return issueTokens(row.user_id, row.role, row.session_id, trx);
       });
+      if (reusedSession) {
+        // Once more after the commit: a request that read the session while
+        // the revocation was in flight must not keep it in the cache.
+        revocations++;
+        actorCache.delete(reusedSession);
+      }
       if (!outcome) throw authError('INVALID_REFRESH_TOKEN', 'Invalid or expired refresh token');
       return outcome;
     },

@@ -5,10 +5,18 @@ import { parseDecimal, parseJsonNumber } from '../ledger/money.js';
 // coercion, so "10" is not a number and 10 is not a string (API.md §0).
 
 const noNul = (s: string) => !s.includes('\u0000');
+// A lone UTF-16 surrogate is not text: PostgreSQL refuses it in jsonb and
+// silently replaces it in text columns, so what was stored would differ.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
 
 /** Free text: ≤ max characters, no NUL. */
 export const text = (max = 255) =>
-  z.string().max(max, `at most ${max} characters`).refine(noNul, 'must not contain NUL characters');
+  z
+    .string()
+    .max(max, `at most ${max} characters`)
+    .refine(noNul, 'must not contain NUL characters')
+    .refine(wellFormed, 'must be well-formed Unicode');
 
 export const nonEmptyText = (max = 255) =>
   text(max).refine((s) => s.trim().length > 0, 'must not be empty');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDecimal } from '../ledger/money.js';
-import { nonEmptyText, text, uuidV4, walletAmount } from '../http/schemas.js';
+import { nonEmptyText, text, uuidV4, walletAmount, wellFormed } from '../http/schemas.js';
 import { DEBIT_TYPES } from './wallets.tables.js';
 import { pageMetaSchema, pageQuery } from './pagination.js';
 
@@ -10,10 +10,10 @@ import { pageMetaSchema, pageQuery } from './pagination.js';
 const METADATA_MAX_BYTES = 4096;
 
 function hasNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
+  if (typeof value === 'string') return value.includes('\u0000') || !wellFormed(value);
   if (Array.isArray(value)) return value.some(hasNul);
   if (value && typeof value === 'object') {
-    return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v));
+    return Object.entries(value).some(([k, v]) => hasNul(k) || hasNul(v));
   }
   return false;
 }
@@ -23,7 +23,7 @@ export const metadata = z
   .record(z.string(), z.unknown())
   .refine((m) => !Array.isArray(m), 'must be an object')
   .refine((m) => Buffer.byteLength(JSON.stringify(m), 'utf8') <= METADATA_MAX_BYTES, 'must be at most 4 KiB as JSON')
-  .refine((m) => !hasNul(m), 'must not contain NUL characters')
+  .refine((m) => !hasNul(m), 'must not contain NUL characters or lone surrogates')
   .meta({ description: 'Free-form JSON object, at most 4 KiB serialized', example: { source: 'window-3' } });
 
 export const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code, e.g. "CUP"');
