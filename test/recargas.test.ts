@@ -271,3 +271,22 @@ test('ledger verify is clean', async () => {
     assert.ok(report.checks.some((c: { name: string }) => c.name === name), name);
   }
 });
+
+test('history filters: a bare-date `to` covers that whole day; large session ids are accepted', async () => {
+  const { app, adminToken } = await buildTestApp();
+  const auth = { authorization: `Bearer ${adminToken}` };
+  const caja = (await app.inject({ method: 'POST', url: '/cajas', headers: auth, payload: { nombre: 'Caja fechas', saldo: 100 } })).json();
+  const session = (await app.inject({ method: 'POST', url: '/cajas/abrir', headers: auth, payload: { id_caja: caja.id } })).json();
+  await app.inject({ method: 'POST', url: '/recargas/inyeccion', headers: auth, payload: { operadora_destino: 'Entel', monto: 10, id_caja_sesion: session.id } });
+  await app.inject({ method: 'POST', url: '/recargas/cliente', headers: auth, payload: { operadora: 'Entel', numero_cliente: '71234567', monto: 2, id_caja_sesion: session.id } });
+  const today = new Date().toISOString().slice(0, 10);
+  const sales = await app.inject({ url: `/recargas/historial/clientes?to=${today}&from=${today}`, headers: auth });
+  assert.equal(sales.statusCode, 200);
+  assert.equal(sales.json().length, 1);
+  const injections = await app.inject({ url: `/recargas/historial/inyecciones?to=${today}`, headers: auth });
+  assert.equal(injections.json().length, 1);
+  const big = await app.inject({ url: '/recargas/historial/clientes?id_caja_sesion=2147483647', headers: auth });
+  assert.equal(big.statusCode, 200);
+  assert.deepEqual(big.json(), []);
+  assert.equal((await app.inject({ url: '/recargas/historial/clientes?id_caja_sesion=2147483648', headers: auth })).statusCode, 400);
+});

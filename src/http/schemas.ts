@@ -53,14 +53,28 @@ export const walletAmount = z
   .regex(/^\d{1,10}(\.\d{1,2})?$/, 'must be a decimal string with at most 2 decimals, e.g. "150.00"')
   .refine((s) => (parseDecimal(s) ?? 0n) > 0n, 'must be greater than 0');
 
-/** ISO 8601 timestamp in a query string. */
-export const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date()).transform((s) => new Date(s));
+const dateOnly = /^\d{4}-\d{2}-\d{2}$/;
+const isoInstant = z.iso.datetime({ offset: true }).or(z.iso.date());
+
+/** `from` in a query string: inclusive; a bare date means its start (UTC). */
+export const fromDate = isoInstant.transform((s) => new Date(s)).meta({ description: 'ISO 8601, inclusive; a bare date means its start (UTC)' });
+
+/** An inclusive upper bound, as a comparison to apply to a timestamp column. */
+export interface UpperBound {
+  at: Date;
+  op: '<=' | '<';
+}
+
+/** `to` in a query string: inclusive; a bare date (2025-12-31) covers that whole day (UTC). */
+export const toDate = isoInstant
+  .transform((s): UpperBound => (dateOnly.test(s) ? { at: new Date(Date.parse(s) + 86_400_000), op: '<' } : { at: new Date(s), op: '<=' }))
+  .meta({ description: 'ISO 8601, inclusive; a bare date (2025-12-31) covers the whole day (UTC)' });
 
 /** Query-string integers are parsed explicitly (no generic coercion). */
 export const queryInt = (min: number, max: number) =>
   z
     .string()
-    .regex(/^\d{1,9}$/, 'must be an integer')
+    .regex(/^\d{1,10}$/, 'must be an integer')
     .transform(Number)
     .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
 

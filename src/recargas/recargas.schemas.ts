@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intId, isoDate, posAmount, queryInt } from '../http/schemas.js';
+import { fromDate, intId, posAmount, queryInt, toDate } from '../http/schemas.js';
 import { OPERADORAS } from './recargas.tables.js';
 
 // Request and response schemas of §3, as the Recargas seed defines them.
@@ -58,10 +58,10 @@ export const operadoraSaldoSchema = z
 /** Optional narrowing of the histories; with none, the full list (as the seed says). */
 export const historialQuery = z.object({
   operadora: operadora.optional(),
-  id_caja_sesion: queryInt(1, 999_999_999).optional(),
+  id_caja_sesion: queryInt(1, 2147483647).optional(),
   numero_cliente: numeroCliente.optional(),
-  from: isoDate.optional(),
-  to: isoDate.optional(),
+  from: fromDate.optional(),
+  to: toDate.optional(),
   page: queryInt(1, 1_000_000).optional(),
   limit: queryInt(1, 1000).optional(),
 });

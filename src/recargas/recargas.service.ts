@@ -180,7 +180,7 @@ export function recargasServiceFactory({ db, cajas }: RecargasServiceDeps) {
       if (q.id_caja_sesion !== undefined) query = query.where('r.id_caja_sesion', '=', q.id_caja_sesion);
       if (q.numero_cliente) query = query.where('r.numero_cliente', '=', q.numero_cliente);
       if (q.from) query = query.where('r.fecha_hora', '>=', q.from);
-      if (q.to) query = query.where('r.fecha_hora', '<=', q.to);
+      if (q.to) query = query.where('r.fecha_hora', q.to.op, q.to.at);
       const p = page(q);
       if (p) query = query.limit(p.limit).offset(p.offset);
       return query.execute();
@@ -196,7 +196,7 @@ export function recargasServiceFactory({ db, cajas }: RecargasServiceDeps) {
       if (q.operadora) query = query.where('o.nombre_operadora', '=', q.operadora);
       if (q.id_caja_sesion !== undefined) query = query.where('i.id_caja_sesion', '=', q.id_caja_sesion);
       if (q.from) query = query.where('i.fecha_hora', '>=', q.from);
-      if (q.to) query = query.where('i.fecha_hora', '<=', q.to);
+      if (q.to) query = query.where('i.fecha_hora', q.to.op, q.to.at);
       const p = page(q);
       if (p) query = query.limit(p.limit).offset(p.offset);
       return query.execute();

@@ -1,3 +1,4 @@
+import type { UpperBound } from '../http/schemas.js';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Actor } from '../auth/auth.service.js';
@@ -18,7 +19,7 @@ export interface MovementQuery {
   limit: number;
   transactionId?: string | undefined;
   from?: Date | undefined;
-  to?: Date | undefined;
+  to?: UpperBound | undefined;
   search?: string | undefined;
   sortBy: 'createdAt' | 'amount';
   sortDir: 'asc' | 'desc';
@@ -115,7 +116,7 @@ export function balancesServiceFactory({ db }: { db: Db }) {
         .where('m.wallet_id', '=', walletId);
       if (q.transactionId) base = base.where('m.transaction_id', '=', q.transactionId);
       if (q.from) base = base.where('m.created_at', '>=', q.from);
-      if (q.to) base = base.where('m.created_at', '<=', q.to);
+      if (q.to) base = base.where('m.created_at', q.to.op, q.to.at);
       if (q.search) {
         const p = containsPattern(q.search);
         base = base.where((eb) => eb.or([eb('m.note', 'ilike', p), eb('t.description', 'ilike', p)]));

@@ -1,3 +1,4 @@
+import type { UpperBound } from '../http/schemas.js';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Actor } from '../auth/auth.service.js';
@@ -32,7 +33,7 @@ export interface TopupQuery {
   collectionPointId?: string | undefined;
   collectedByUserId?: string | undefined;
   from?: Date | undefined;
-  to?: Date | undefined;
+  to?: UpperBound | undefined;
   sortBy: 'createdAt' | 'amount';
   sortDir: 'asc' | 'desc';
 }
@@ -208,7 +209,7 @@ export function topupsServiceFactory({ db, defaultCurrency }: { db: Db; defaultC
       if (q.collectionPointId) base = base.where('collection_point_id', '=', q.collectionPointId);
       if (q.collectedByUserId) base = base.where('collected_by_user_id', '=', q.collectedByUserId);
       if (q.from) base = base.where('created_at', '>=', q.from);
-      if (q.to) base = base.where('created_at', '<=', q.to);
+      if (q.to) base = base.where('created_at', q.to.op, q.to.at);
       const { total } = await base.select(sql<string>`count(*)`.as('total')).executeTakeFirstOrThrow();
       const rows = await base
         .selectAll()

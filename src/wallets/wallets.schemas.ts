@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDecimal } from '../ledger/money.js';
-import { nonEmptyText, text, uuidV4, walletAmount, wellFormed } from '../http/schemas.js';
+import { fromDate, nonEmptyText, text, toDate, uuidV4, walletAmount, wellFormed, type UpperBound } from '../http/schemas.js';
 import { DEBIT_TYPES } from './wallets.tables.js';
 import { pageMetaSchema, pageQuery } from './pagination.js';
 
@@ -63,20 +63,10 @@ export const errorResponses = {
 
 // ---- query helpers ----
 
-const dateOnly = /^\d{4}-\d{2}-\d{2}$/;
-const isoInstant = z.iso.datetime({ offset: true }).or(z.iso.date());
-
-/** `from`: the instant given (a bare date means its start, UTC). */
-export const fromDate = isoInstant.transform((s) => new Date(s)).meta({ description: 'ISO 8601, inclusive' });
-/** `to`: inclusive; a bare date covers that whole day (UTC). */
-export const toDate = isoInstant
-  .transform((s) => (dateOnly.test(s) ? new Date(Date.parse(s) + 86_400_000 - 1) : new Date(s)))
-  .meta({ description: 'ISO 8601, inclusive; a bare date (2025-12-31) covers the whole day' });
-
 const sortBy = z.enum(['createdAt', 'amount']).default('createdAt');
 const sortDir = z.enum(['asc', 'desc']).default('desc');
 
-const rangeOk = (q: { from?: Date; to?: Date }) => !q.from || !q.to || q.from.getTime() <= q.to.getTime();
+const rangeOk = (q: { from?: Date; to?: UpperBound }) => !q.from || !q.to || q.from.getTime() <= q.to.at.getTime();
 const rangeIssue = { message: '`from` must not be after `to`', path: ['from'] };
 
 // ---- drivers ----

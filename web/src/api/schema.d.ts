@@ -1978,7 +1978,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description ISO 8601, inclusive */
+                    /** @description ISO 8601, inclusive; a bare date means its start (UTC) */
                     from?: string;
                     /** @description Items per page, 1–100 (default 10) */
                     limit?: string;
@@ -1988,7 +1988,7 @@ export interface paths {
                     search?: string;
                     sortBy?: "createdAt" | "amount";
                     sortDir?: "asc" | "desc";
-                    /** @description ISO 8601, inclusive; a bare date (2025-12-31) covers the whole day */
+                    /** @description ISO 8601, inclusive; a bare date (2025-12-31) covers the whole day (UTC) */
                     to?: string;
                     transactionId?: string;
                 };
@@ -2151,7 +2151,7 @@ export interface paths {
                     collectedByUserId?: string;
                     collectionPointId?: string;
                     driverId?: string;
-                    /** @description ISO 8601, inclusive */
+                    /** @description ISO 8601, inclusive; a bare date means its start (UTC) */
                     from?: string;
                     /** @description Items per page, 1–100 (default 10) */
                     limit?: string;
@@ -2160,7 +2160,7 @@ export interface paths {
                     sortBy?: "createdAt" | "amount";
                     sortDir?: "asc" | "desc";
                     status?: "pending" | "completed" | "cancelled";
-                    /** @description ISO 8601, inclusive; a bare date (2025-12-31) covers the whole day */
+                    /** @description ISO 8601, inclusive; a bare date (2025-12-31) covers the whole day (UTC) */
                     to?: string;
                 };
                 header?: never;
@@ -2854,12 +2854,14 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description ISO 8601, inclusive; a bare date means its start (UTC) */
                     from?: string;
                     id_caja_sesion?: string;
                     limit?: string;
                     numero_cliente?: string;
                     operadora?: "Tigo" | "Entel" | "Viva";
                     page?: string;
+                    /** @description ISO 8601, inclusive; a bare date (2025-12-31) covers the whole day (UTC) */
                     to?: string;
                 };
                 header?: never;
@@ -2928,12 +2930,14 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description ISO 8601, inclusive; a bare date means its start (UTC) */
                     from?: string;
                     id_caja_sesion?: string;
                     limit?: string;
                     numero_cliente?: string;
                     operadora?: "Tigo" | "Entel" | "Viva";
                     page?: string;
+                    /** @description ISO 8601, inclusive; a bare date (2025-12-31) covers the whole day (UTC) */
                     to?: string;
                 };
                 header?: never;
