@@ -22,8 +22,8 @@ CREATE TABLE cajas (
 ALTER SEQUENCE cajas_id_seq OWNED BY cajas.id;
 
 -- total_ingresos / total_egresos cache the MANUAL, RECARGA and INYECCION
--- movements; they are updated by the same statement that locks the session
--- row, so they cost nothing extra and verify recomputes them.
+-- movements; they are updated under the session row's lock, in the same
+-- transaction as the movements, and verify recomputes them.
 CREATE TABLE caja_sesiones (
   id                  integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   id_caja             integer NOT NULL REFERENCES cajas (id),

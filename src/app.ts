@@ -120,7 +120,7 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
   const auth = authServiceFactory({ db, signer: tokenSigner(jwtSecret, config.JWT_ACCESS_TTL), refreshTtlSeconds: config.JWT_REFRESH_TTL });
   const users = usersServiceFactory({ db });
   const cajas = cajasServiceFactory({ db, currency: POS_CURRENCY });
-  const recargas = recargasServiceFactory({ db, cajas, currency: POS_CURRENCY });
+  const recargas = recargasServiceFactory({ db, cajas });
   const wallets = walletsServiceFactory({ db, users, defaultCurrency: config.DEFAULT_CURRENCY });
   installAuth(app, auth);
 

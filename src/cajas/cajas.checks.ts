@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/transaction.js';
-import type { CheckResult, VerifyCheck } from '../ledger/verify.js';
+import { countCheck, type VerifyCheck } from '../ledger/verify.js';
 import { recargasChecks } from '../recargas/recargas.checks.js';
 
 // Integrity of cajas and sessions against the ledger (API.md §5): cached
@@ -9,11 +9,6 @@ import { recargasChecks } from '../recargas/recargas.checks.js';
 
 const count = async (db: Db, query: ReturnType<typeof sql<{ n: string }>>) => Number((await query.execute(db)).rows[0]!.n);
 
-const result = (name: string, bad: number, what: string): CheckResult => ({
-  name,
-  ok: bad === 0,
-  detail: bad === 0 ? 'ok' : `${bad} ${what}`,
-});
 
 export const cajasChecks: VerifyCheck[] = [
   async (db) => {
@@ -36,7 +31,7 @@ export const cajasChecks: VerifyCheck[] = [
                 and (s.monto_final_teorico <> s.monto_inicial + s.total_ingresos - s.total_egresos
                      or s.diferencia <> s.monto_final_real - s.monto_final_teorico))`,
     );
-    return result('caja_session_totals_match_movements', bad, 'sessions whose totals differ from their movements');
+    return countCheck('caja_session_totals_match_movements', bad, 'sessions whose totals differ from their movements');
   },
   async (db) => {
     const bad = await count(
@@ -52,7 +47,7 @@ export const cajasChecks: VerifyCheck[] = [
                  or (m.tipo = 'INGRESO' and t.credit_account_id <> k.account_id)
                  or (m.tipo = 'EGRESO' and t.debit_account_id <> k.account_id)))`,
     );
-    return result('caja_movements_match_transfers', bad, 'movements without exactly one matching ledger transfer');
+    return countCheck('caja_movements_match_transfers', bad, 'movements without exactly one matching ledger transfer');
   },
   async (db) => {
     const bad = await count(
@@ -63,7 +58,7 @@ export const cajasChecks: VerifyCheck[] = [
           join ledger_accounts a on a.id in (t.debit_account_id, t.credit_account_id) and a.kind = 'CAJA'
          where not exists (select 1 from caja_movimientos m where m.transfer_id = t.id)`,
     );
-    return result('caja_transfers_have_movements', bad, 'caja ledger transfers without a movement');
+    return countCheck('caja_transfers_have_movements', bad, 'caja ledger transfers without a movement');
   },
   async (db) => {
     // The saldo shown is the ledger account; it must equal the movements, and
@@ -85,7 +80,7 @@ export const cajasChecks: VerifyCheck[] = [
             or a.posted <> coalesce(m.net, 0)
             or (s.id is not null and a.posted <> s.monto_inicial + s.total_ingresos - s.total_egresos)`,
     );
-    return result('caja_saldo_matches_ledger', bad, 'cajas whose ledger saldo differs from their movements or open session');
+    return countCheck('caja_saldo_matches_ledger', bad, 'cajas whose ledger saldo differs from their movements or open session');
   },
   ...recargasChecks,
 ];

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Actor } from '../auth/auth.service.js';
 import type { Db, Tx } from '../db/transaction.js';
 import { postTransfer } from '../ledger/ledger.js';
+import type { DomainError } from '../http/errors.js';
 import { cajasError } from './cajas.errors.js';
 import type { EstadoSesion, OrigenMovimiento, TipoMovimiento } from './cajas.tables.js';
 
@@ -23,18 +24,32 @@ export interface ClaimedSession {
   nextId: number;
 }
 
-/** Why a session could not be used: 404, then 403 (ownership), then 409. */
+/**
+ * Whether a session (as read, or undefined when missing) may take money from
+ * this actor: 404, then 403 (ownership), then 409 (closed); undefined = yes.
+ * Every money path decides with this, alone or in a batch.
+ */
+export function sessionRefusal(
+  sessionId: number,
+  s: { id_usuario: string; estado_sesion: string } | undefined,
+  actor: Actor,
+): DomainError | undefined {
+  if (!s) return cajasError('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
+  if (!isAdmin(actor) && s.id_usuario !== actor.id) {
+    return cajasError('SESSION_NOT_OWNED', 'You may only act on your own cash register session');
+  }
+  if (s.estado_sesion !== 'ABIERTA') return cajasError('SESSION_CLOSED', `Session ${sessionId} is closed`);
+  return undefined;
+}
+
+/** Why a session could not be used (claimOpenSession matched nothing). */
 async function refuseSession(trx: Tx, sessionId: number, actor: Actor): Promise<never> {
   const s = await trx
     .selectFrom('caja_sesiones')
     .select(['id_usuario', 'estado_sesion'])
     .where('id', '=', sessionId)
     .executeTakeFirst();
-  if (!s) throw cajasError('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
-  if (!isAdmin(actor) && s.id_usuario !== actor.id) {
-    throw cajasError('SESSION_NOT_OWNED', 'You may only act on your own cash register session');
-  }
-  throw cajasError('SESSION_CLOSED', `Session ${sessionId} is closed`);
+  throw sessionRefusal(sessionId, s, actor) ?? new Error(`session ${sessionId} was usable yet not claimed`);
 }
 
 /**
@@ -100,12 +115,9 @@ export async function lockSessionForClose(trx: Tx, sessionId: number, actor: Act
     .where('s.id', '=', sessionId)
     .forNoKeyUpdate('s')
     .executeTakeFirst();
-  if (!s) throw cajasError('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
-  if (!isAdmin(actor) && s.id_usuario !== actor.id) {
-    throw cajasError('SESSION_NOT_OWNED', 'You may only act on your own cash register session');
-  }
-  if (s.estado_sesion !== 'ABIERTA') throw cajasError('SESSION_CLOSED', `Session ${sessionId} is closed`);
-  return s;
+  const refusal = sessionRefusal(sessionId, s, actor);
+  if (refusal) throw refusal;
+  return s!;
 }
 
 export const findSession = (db: Db, sessionId: number) =>

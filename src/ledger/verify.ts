@@ -12,11 +12,11 @@ export interface CheckResult {
 
 export type VerifyCheck = (db: Db) => Promise<CheckResult>;
 
-const result = (name: string, bad: number, what: string): CheckResult => ({
-  name,
-  ok: bad === 0,
-  detail: bad === 0 ? `ok` : `${bad} ${what}`,
-});
+/** A check that counts offending rows: ok when there are none. */
+export const countCheck = (name: string, bad: number | string, what: string): CheckResult => {
+  const n = Number(bad);
+  return { name, ok: n === 0, detail: n === 0 ? 'ok' : `${n} ${what}` };
+};
 
 export const ledgerChecks: VerifyCheck[] = [
   async (db) => {
@@ -58,13 +58,13 @@ export const ledgerChecks: VerifyCheck[] = [
        where a.posted <> coalesce(d.posted, 0)
           or a.pending_debits <> coalesce(d.pd, 0)
           or a.pending_credits <> coalesce(d.pc, 0)`.execute(db);
-    return result('cached_balances_match_transfers', Number(rows[0]!.n), 'accounts whose cached balance differs from the sum of their transfers');
+    return countCheck('cached_balances_match_transfers', Number(rows[0]!.n), 'accounts whose cached balance differs from the sum of their transfers');
   },
   async (db) => {
     const { rows } = await sql<{ n: string }>`
       select count(*)::text as n from ledger_accounts
        where floor is not null and posted - pending_debits < floor`.execute(db);
-    return result('no_balance_below_floor', Number(rows[0]!.n), 'accounts below their floor');
+    return countCheck('no_balance_below_floor', Number(rows[0]!.n), 'accounts below their floor');
   },
   async (db) => {
     const { rows } = await sql<{ n: string }>`
@@ -72,7 +72,7 @@ export const ledgerChecks: VerifyCheck[] = [
         join ledger_transfers p on p.id = r.pending_id
        where p.phase <> 'PENDING' or r.amount <> p.amount
           or r.debit_account_id <> p.debit_account_id or r.credit_account_id <> p.credit_account_id`.execute(db);
-    return result('pending_resolutions_match', Number(rows[0]!.n), 'post/void transfers that do not match their pending transfer');
+    return countCheck('pending_resolutions_match', Number(rows[0]!.n), 'post/void transfers that do not match their pending transfer');
   },
   async (db) => {
     const { rows } = await sql<{ n: string }>`
@@ -80,7 +80,7 @@ export const ledgerChecks: VerifyCheck[] = [
         join ledger_accounts d on d.id = t.debit_account_id
         join ledger_accounts c on c.id = t.credit_account_id
        where d.currency <> c.currency`.execute(db);
-    return result('single_currency_transfers', Number(rows[0]!.n), 'transfers between accounts of different currencies');
+    return countCheck('single_currency_transfers', Number(rows[0]!.n), 'transfers between accounts of different currencies');
   },
 ];
 

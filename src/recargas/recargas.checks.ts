@@ -1,15 +1,10 @@
 import { sql } from 'kysely';
-import type { VerifyCheck } from '../ledger/verify.js';
+import { countCheck, type VerifyCheck } from '../ledger/verify.js';
 
 // Every top-up and injection is exactly one ledger transfer between its
 // operator's float and its session's caja, plus one session movement; and no
 // operator float moves otherwise.
 
-const result = (name: string, bad: number, what: string) => ({
-  name,
-  ok: bad === 0,
-  detail: bad === 0 ? 'ok' : `${bad} ${what}`,
-});
 
 export const recargasChecks: VerifyCheck[] = [
   async (db) => {
@@ -37,7 +32,7 @@ export const recargasChecks: VerifyCheck[] = [
           or m.id is null or m.origen <> ops.origen or m.tipo <> ops.tipo or m.id_origen <> ops.id
           or m.monto <> ops.monto or m.id_sesion_caja <> ops.id_caja_sesion`.execute(db);
     const bad = Number(rows[0]!.n);
-    return result('recargas_match_transfers', bad, 'top-ups or injections without exactly one matching transfer and movement');
+    return countCheck('recargas_match_transfers', bad, 'top-ups or injections without exactly one matching transfer and movement');
   },
   async (db) => {
     const { rows } = await sql<{ n: string }>`
@@ -47,6 +42,6 @@ export const recargasChecks: VerifyCheck[] = [
        where not exists (select 1 from recargas_cliente r where r.transfer_id = t.id)
          and not exists (select 1 from inyecciones_operadora i where i.transfer_id = t.id)`.execute(db);
     const bad = Number(rows[0]!.n);
-    return result('operator_transfers_have_records', bad, 'operator float transfers without a top-up or injection');
+    return countCheck('operator_transfers_have_records', bad, 'operator float transfers without a top-up or injection');
   },
 ];

@@ -16,7 +16,6 @@ import type { OperadoraNombre } from './recargas.tables.js';
 export interface RecargasServiceDeps {
   db: Db;
   cajas: CajasService;
-  currency: string;
 }
 
 export interface Recarga {

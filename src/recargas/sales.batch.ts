@@ -1,13 +1,13 @@
 import { sql } from 'kysely';
 import type { Actor } from '../auth/auth.service.js';
-import { cajasError } from '../cajas/cajas.errors.js';
-import { isAdmin } from '../cajas/cajas.queries.js';
+import { sessionRefusal } from '../cajas/cajas.queries.js';
 import type { Tx } from '../db/transaction.js';
 import { DomainError } from '../http/errors.js';
 import { claimIdempotencyKeys, recordIdempotentResponses, type Idempotency } from '../http/idempotency.js';
 import type { Outcome } from '../ledger/group-commit.js';
 import { postTransfers } from '../ledger/ledger.js';
 import { recargasError } from './recargas.errors.js';
+import type { Recarga as Sale } from './recargas.service.js';
 import type { OperadoraNombre } from './recargas.tables.js';
 
 // Client top-ups, decided and written a batch at a time (see group-commit.ts).
@@ -28,14 +28,6 @@ export interface SaleJob {
   idem?: Idempotency<Sale>;
 }
 
-export interface Sale {
-  id: number;
-  operadora: OperadoraNombre;
-  numero_cliente: string;
-  monto: bigint;
-  fecha_hora: Date;
-  id_caja_sesion: number;
-}
 
 interface LockedSession {
   id: number;
@@ -118,16 +110,9 @@ export async function processSales(trx: Tx, jobs: SaleJob[]): Promise<Outcome<Sa
     for (const { job, i } of live) {
       const refuse = (error: DomainError) => (outcomes[i] = { ok: false, error });
       const session = sessions.get(job.sessionId);
-      if (!session) {
-        refuse(cajasError('SESSION_NOT_FOUND', `Session ${job.sessionId} not found`));
-        continue;
-      }
-      if (!isAdmin(job.actor) && session.id_usuario !== job.actor.id) {
-        refuse(cajasError('SESSION_NOT_OWNED', 'You may only act on your own cash register session'));
-        continue;
-      }
-      if (session.estado_sesion !== 'ABIERTA') {
-        refuse(cajasError('SESSION_CLOSED', `Session ${job.sessionId} is closed`));
+      const refusal = sessionRefusal(job.sessionId, session, job.actor);
+      if (refusal || !session) {
+        refuse(refusal!);
         continue;
       }
       const float = accounts.get(job.operator.account_id)!;

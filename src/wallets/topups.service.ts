@@ -49,20 +49,26 @@ async function lockRecord(trx: Tx, ccrId: string): Promise<TopupRow> {
   return r;
 }
 
-/** The ledger's own guard behind the row lock: a resolved pending transfer is never resolved again. */
+/**
+ * The ledger's own guard behind the row lock: a resolved pending transfer is
+ * never resolved again. (The lock makes this unreachable; should it fire,
+ * the record's status is not known here, so the answer is a plain conflict.)
+ */
 async function resolved<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof PendingAlreadyResolvedError) throw walletError('CCR_ALREADY_COMPLETED', 'This cash top-up was already resolved');
+    if (err instanceof PendingAlreadyResolvedError) throw walletError('CONFLICT', 'This cash top-up was already resolved');
     throw err;
   }
 }
 
-export function topupsServiceFactory({ db, defaultCurrency }: { db: Db; defaultCurrency: string }) {
+export function topupsServiceFactory({ db }: { db: Db }) {
   return {
     create: (actor: Actor, driverId: string, input: NewTopup, idem?: Idempotency<Topup>) =>
       runIdempotent(db, idem, async (trx) => {
+        // Order of refusals: 404s, then the 400s that need what was looked
+        // up (currency, collector's role), then ownership (403), then 409.
         const wallet = await trx.selectFrom('wallets').selectAll().where('driver_id', '=', driverId).executeTakeFirst();
         if (!wallet) throw walletError('WALLET_NOT_FOUND', 'No wallet for this driver');
         const point = await trx
@@ -77,17 +83,19 @@ export function topupsServiceFactory({ db, defaultCurrency }: { db: Db; defaultC
           .where('id', '=', input.collectedByUserId)
           .executeTakeFirst();
         if (!collector) throw walletError('USER_NOT_FOUND', 'collectedByUserId: user not found');
-        if (actor.role !== 'Administrador' && collector.id !== actor.id) {
-          throw walletError('FORBIDDEN', 'An Operador may only record cash they collected themselves');
-        }
-        if ((collector.role !== 'Administrador' && collector.role !== 'Operador') || !collector.activo) {
-          throw walletError('INVALID_COLLECTOR', 'collectedByUserId must be an active Administrador or Operador');
-        }
-        const currency = input.currency ?? defaultCurrency;
+        // Without a currency the wallet's own is meant (the seed's default, CUP,
+        // is DEFAULT_CURRENCY's default, which new wallets get).
+        const currency = input.currency ?? wallet.currency;
         if (currency !== wallet.currency) {
           throw walletError('CURRENCY_MISMATCH', `currency must be the wallet's currency (${wallet.currency})`, {
             walletCurrency: wallet.currency,
           });
+        }
+        if ((collector.role !== 'Administrador' && collector.role !== 'Operador') || !collector.activo) {
+          throw walletError('INVALID_COLLECTOR', 'collectedByUserId must be an active Administrador or Operador');
+        }
+        if (actor.role !== 'Administrador' && collector.id !== actor.id) {
+          throw walletError('FORBIDDEN', 'An Operador may only record cash they collected themselves');
         }
         if (!point.is_active) throw walletError('COLLECTION_POINT_INACTIVE', 'Collection point is inactive');
 

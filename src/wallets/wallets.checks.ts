@@ -1,12 +1,8 @@
 import { sql } from 'kysely';
-import type { VerifyCheck } from '../ledger/verify.js';
+import { countCheck, type VerifyCheck } from '../ledger/verify.js';
 
 // Wallet records ↔ ledger (API.md §5), recomputed from outside the write path.
 
-const result = (name: string, bad: string | number, what: string) => {
-  const n = Number(bad);
-  return { name, ok: n === 0, detail: n === 0 ? 'ok' : `${n} ${what}` };
-};
 
 export const walletChecks: VerifyCheck[] = [
   async (db) => {
@@ -23,7 +19,7 @@ export const walletChecks: VerifyCheck[] = [
                or (select count(*) from wallet_movements m where m.transaction_id = c.transaction_id) <> 1))
           or (c.status = 'cancelled' and (r.phase is distinct from 'VOID'
                or exists (select 1 from wallet_movements m where m.transaction_id = c.transaction_id)))`.execute(db);
-    return result('wallet_topups_match_transfers', rows[0]!.n, 'cash collection records whose status does not match their ledger transfers and movements');
+    return countCheck('wallet_topups_match_transfers', rows[0]!.n, 'cash collection records whose status does not match their ledger transfers and movements');
   },
   async (db) => {
     const { rows } = await sql<{ n: string }>`
@@ -32,7 +28,7 @@ export const walletChecks: VerifyCheck[] = [
        where p.phase = 'PENDING' and p.ref_type = 'cash_collection_record'
          and not exists (select 1 from cash_collection_records c
                           where c.pending_transfer_id = p.id and c.id::text = p.ref_id and c.amount = p.amount)`.execute(db);
-    return result('wallet_pending_transfers_have_records', rows[0]!.n, 'pending top-up transfers without their cash collection record');
+    return countCheck('wallet_pending_transfers_have_records', rows[0]!.n, 'pending top-up transfers without their cash collection record');
   },
   async (db) => {
     // Each wallet: movements sum to the posted balance, the latest one ends
@@ -48,7 +44,7 @@ export const walletChecks: VerifyCheck[] = [
                                              where c.wallet_id = w.id and c.status = 'pending'), 0)
           or a.floor is distinct from -w.allowed_negative_limit
           or a.currency <> w.currency`.execute(db);
-    return result('wallet_balances_match_movements', rows[0]!.n, 'wallets whose movements or pending top-ups differ from their ledger account');
+    return countCheck('wallet_balances_match_movements', rows[0]!.n, 'wallets whose movements or pending top-ups differ from their ledger account');
   },
   async (db) => {
     const { rows } = await sql<{ n: string }>`
@@ -57,6 +53,6 @@ export const walletChecks: VerifyCheck[] = [
                lag(m.new_balance, 1, 0::bigint) over (partition by m.wallet_id order by m.seq) as before
           from wallet_movements m) x
        where x.previous_balance <> x.before`.execute(db);
-    return result('wallet_movements_chain', rows[0]!.n, 'wallet movements whose previousBalance is not the newBalance before them');
+    return countCheck('wallet_movements_chain', rows[0]!.n, 'wallet movements whose previousBalance is not the newBalance before them');
   },
 ];

@@ -12,7 +12,7 @@ export function walletsServiceFactory({ db, users, defaultCurrency }: { db: Db; 
   return {
     drivers: driversServiceFactory({ db, users, defaultCurrency }),
     points: collectionPointsServiceFactory({ db, defaultCurrency }),
-    topups: topupsServiceFactory({ db, defaultCurrency }),
+    topups: topupsServiceFactory({ db }),
     balances: balancesServiceFactory({ db }),
     status: statusServiceFactory({ db }),
   };
