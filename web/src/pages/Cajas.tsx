@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, api, run, type Schemas, type Session } from '../api/client';
 import { centsToNumber, fmtPos, formatCents, parseInputCents } from '../money';
-import { asApiError, Badge, Card, ErrorBox, Field, Flash, useConfirm, useFlash, useLoad } from '../ui';
+import { CreateCard } from '../components';
+import { asApiError, Badge, Card, ErrorBox, Field, useConfirm, useFlash, useLoad } from '../ui';
 
 type Especialidad = Schemas['Caja']['especialidad'];
 const ESPECIALIDADES: Especialidad[] = ['MIXTA', 'SOLO_VENTAS', 'SOLO_AGENTES'];
@@ -132,30 +133,29 @@ function CreateCaja({ onCreated }: { onCreated: () => void }) {
   };
 
   return (
-    <Card title="Nueva caja">
-      <form className="inline-form" onSubmit={submit} noValidate aria-label="Nueva caja">
-        <Field label="Nombre de la caja" error={error?.forField('nombre')}>
-          {(id) => <input id={id} value={nombre} onChange={(e) => setNombre(e.target.value)} minLength={3} maxLength={255} />}
-        </Field>
-        <Field label="Especialidad">
-          {(id) => (
-            <select id={id} value={especialidad} onChange={(e) => setEspecialidad(e.target.value as Especialidad)}>
-              {ESPECIALIDADES.map((x) => (
-                <option key={x}>{x}</option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Saldo inicial" error={error?.forField('saldo')}>
-          {(id) => <input id={id} inputMode="decimal" value={saldo} onChange={(e) => setSaldo(e.target.value)} placeholder="0.00" />}
-        </Field>
-        <button type="submit" className="primary">
-          Crear caja
-        </button>
-      </form>
-      <ErrorBox error={error} />
-      <Flash msg={flash} />
-    </Card>
+    <CreateCard title="Nueva caja" submitLabel="Crear caja" onSubmit={submit} error={error} flash={flash}>
+      <Field label="Nombre de la caja" error={error?.forField('nombre')}>
+        {(id) => <input id={id} value={nombre} onChange={(e) => setNombre(e.target.value)} minLength={3} maxLength={255} />}
+      </Field>
+      <EspecialidadSelect value={especialidad} onChange={setEspecialidad} />
+      <Field label="Saldo inicial" error={error?.forField('saldo')}>
+        {(id) => <input id={id} inputMode="decimal" value={saldo} onChange={(e) => setSaldo(e.target.value)} placeholder="0.00" />}
+      </Field>
+    </CreateCard>
+  );
+}
+
+function EspecialidadSelect({ value, onChange }: { value: Especialidad; onChange: (e: Especialidad) => void }) {
+  return (
+    <Field label="Especialidad">
+      {(id) => (
+        <select id={id} value={value} onChange={(e) => onChange(e.target.value as Especialidad)}>
+          {ESPECIALIDADES.map((x) => (
+            <option key={x}>{x}</option>
+          ))}
+        </select>
+      )}
+    </Field>
   );
 }
 
@@ -178,15 +178,7 @@ function EditCajaRow({ caja, onDone }: { caja: Schemas['Caja']; onDone: () => vo
       <td colSpan={6}>
         <form className="inline-form" onSubmit={save} aria-label={`Editar caja ${caja.id}`}>
           <Field label="Nombre">{(id) => <input id={id} value={nombre} onChange={(e) => setNombre(e.target.value)} autoFocus />}</Field>
-          <Field label="Especialidad">
-            {(id) => (
-              <select id={id} value={especialidad} onChange={(e) => setEspecialidad(e.target.value as Especialidad)}>
-                {ESPECIALIDADES.map((x) => (
-                  <option key={x}>{x}</option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <EspecialidadSelect value={especialidad} onChange={setEspecialidad} />
           <button type="submit" className="primary small">
             Guardar
           </button>

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, api, run, type Schemas, type Session } from '../api/client';
-import { asApiError, Badge, Card, ErrorBox, Field, Flash, fmtDate, Pager, useConfirm, useFlash, useLoad } from '../ui';
+import { ActiveBadge, CreateCard, FormInput, ToggleActiveButton, SearchForm, useCreateForm } from '../components';
+import { asApiError, Card, ErrorBox, fmtDate, Pager, useConfirm, useLoad } from '../ui';
 
 // Drivers and collection points (wallet back office).
 
@@ -22,20 +23,16 @@ export function Drivers({ session }: { session: Session }) {
       <Card
         title="Conductores"
         actions={
-          <form
-            className="search"
-            role="search"
-            onSubmit={(e) => {
-              e.preventDefault();
+          <SearchForm
+            label="Buscar conductor"
+            placeholder="Buscar por nombre, teléfono o correo"
+            value={search}
+            onChange={setSearch}
+            onSearch={() => {
               setQuery(search.trim());
               setPage(1);
             }}
-          >
-            <input aria-label="Buscar conductor" placeholder="Buscar por nombre, teléfono o correo" value={search} onChange={(e) => setSearch(e.target.value)} />
-            <button type="submit" className="ghost">
-              Buscar
-            </button>
-          </form>
+          />
         }
       >
         <ErrorBox error={drivers.error} />
@@ -80,10 +77,8 @@ export function Drivers({ session }: { session: Session }) {
 }
 
 function CreateDriver({ onCreated }: { onCreated: () => void }) {
-  const [form, setForm] = useState({ nombre: '', telefono: '', email: '', password: '' });
-  const [error, setError] = useState<ApiError>();
-  const [flash, setFlash] = useFlash();
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const f = useCreateForm({ nombre: '', telefono: '', email: '', password: '' }, onCreated);
+  const { form } = f;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -93,39 +88,19 @@ function CreateDriver({ onCreated }: { onCreated: () => void }) {
       ...(form.email.trim() ? { email: form.email.trim() } : {}),
       ...(form.password ? { password: form.password } : {}),
     };
-    try {
-      const res = await run(() => api.POST('/drivers', { body }));
-      setError(undefined);
-      setFlash(`Conductor ${res.data.nombre} creado con su billetera`);
-      setForm({ nombre: '', telefono: '', email: '', password: '' });
-      onCreated();
-    } catch (err) {
-      setError(asApiError(err));
-    }
+    await f.save(
+      () => run(() => api.POST('/drivers', { body })),
+      (res) => `Conductor ${res.data.nombre} creado con su billetera`,
+    );
   };
 
   return (
-    <Card title="Nuevo conductor">
-      <form className="inline-form" onSubmit={submit} noValidate aria-label="Nuevo conductor">
-        <Field label="Nombre del conductor" error={error?.forField('nombre')}>
-          {(id) => <input id={id} value={form.nombre} onChange={set('nombre')} />}
-        </Field>
-        <Field label="Teléfono" error={error?.forField('telefono')}>
-          {(id) => <input id={id} inputMode="tel" value={form.telefono} onChange={set('telefono')} />}
-        </Field>
-        <Field label="Correo (para ingresar)" error={error?.forField('email')}>
-          {(id) => <input id={id} type="email" autoComplete="off" value={form.email} onChange={set('email')} />}
-        </Field>
-        <Field label="Contraseña" error={error?.forField('password')}>
-          {(id) => <input id={id} type="password" autoComplete="new-password" value={form.password} onChange={set('password')} />}
-        </Field>
-        <button type="submit" className="primary">
-          Crear conductor
-        </button>
-      </form>
-      <ErrorBox error={error} />
-      <Flash msg={flash} />
-    </Card>
+    <CreateCard title="Nuevo conductor" submitLabel="Crear conductor" onSubmit={submit} error={f.error} flash={f.flash}>
+      <FormInput form={f} name="nombre" label="Nombre del conductor" />
+      <FormInput form={f} name="telefono" label="Teléfono" inputMode="tel" />
+      <FormInput form={f} name="email" label="Correo (para ingresar)" type="email" autoComplete="off" />
+      <FormInput form={f} name="password" label="Contraseña" type="password" autoComplete="new-password" />
+    </CreateCard>
   );
 }
 
@@ -175,12 +150,12 @@ export function Points({ session }: { session: Session }) {
                   <td>{p.name}</td>
                   <td>{p.address ?? '—'}</td>
                   <td>{p.contactPhone ?? '—'}</td>
-                  <td>{p.isActive ? <Badge tone="ok">Activo</Badge> : <Badge tone="muted">Inactivo</Badge>}</td>
+                  <td>
+                    <ActiveBadge active={p.isActive} />
+                  </td>
                   {isAdmin && (
                     <td className="row-actions">
-                      <button type="button" className={`ghost small ${p.isActive ? 'danger-text' : ''}`} onClick={() => void toggle(p)}>
-                        {p.isActive ? 'Desactivar' : 'Activar'}
-                      </button>
+                      <ToggleActiveButton active={p.isActive} onClick={() => void toggle(p)} />
                     </td>
                   )}
                 </tr>
@@ -195,10 +170,8 @@ export function Points({ session }: { session: Session }) {
 }
 
 function CreatePoint({ onCreated }: { onCreated: () => void }) {
-  const [form, setForm] = useState({ name: '', address: '', contactPhone: '' });
-  const [error, setError] = useState<ApiError>();
-  const [flash, setFlash] = useFlash();
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const f = useCreateForm({ name: '', address: '', contactPhone: '' }, onCreated);
+  const { form } = f;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const body = {
@@ -206,34 +179,16 @@ function CreatePoint({ onCreated }: { onCreated: () => void }) {
       ...(form.address.trim() ? { address: form.address.trim() } : {}),
       ...(form.contactPhone.trim() ? { contactPhone: form.contactPhone.trim() } : {}),
     };
-    try {
-      const res = await run(() => api.POST('/cash-collection-points', { body }));
-      setError(undefined);
-      setFlash(`Punto “${res.data.name}” creado`);
-      setForm({ name: '', address: '', contactPhone: '' });
-      onCreated();
-    } catch (err) {
-      setError(asApiError(err));
-    }
+    await f.save(
+      () => run(() => api.POST('/cash-collection-points', { body })),
+      (res) => `Punto “${res.data.name}” creado`,
+    );
   };
   return (
-    <Card title="Nuevo punto de cobro">
-      <form className="inline-form" onSubmit={submit} noValidate aria-label="Nuevo punto de cobro">
-        <Field label="Nombre del punto" error={error?.forField('name')}>
-          {(id) => <input id={id} value={form.name} onChange={set('name')} />}
-        </Field>
-        <Field label="Dirección" error={error?.forField('address')}>
-          {(id) => <input id={id} value={form.address} onChange={set('address')} />}
-        </Field>
-        <Field label="Teléfono de contacto" error={error?.forField('contactPhone')}>
-          {(id) => <input id={id} inputMode="tel" value={form.contactPhone} onChange={set('contactPhone')} />}
-        </Field>
-        <button type="submit" className="primary">
-          Crear punto
-        </button>
-      </form>
-      <ErrorBox error={error} />
-      <Flash msg={flash} />
-    </Card>
+    <CreateCard title="Nuevo punto de cobro" submitLabel="Crear punto" onSubmit={submit} error={f.error} flash={f.flash}>
+      <FormInput form={f} name="name" label="Nombre del punto" />
+      <FormInput form={f} name="address" label="Dirección" />
+      <FormInput form={f} name="contactPhone" label="Teléfono de contacto" inputMode="tel" />
+    </CreateCard>
   );
 }

@@ -1,18 +1,11 @@
-import { ApiError, api, run, type Session } from '../api/client';
+import { api, run, type Session } from '../api/client';
 import { fmtPos } from '../money';
 import { Card, ErrorBox, fmtDate, useLoad } from '../ui';
-import { InyeccionForm, OperatorCards } from './Shift';
+import { InyeccionForm, OperatorCards, useActiveSession } from './Shift';
 
 /** Injections to operators: paid with the cash of the administrator's open session. */
 export function Injections({ session: _session }: { session: Session }) {
-  const active = useLoad(async () => {
-    try {
-      return await run(() => api.GET('/cajas/sesion-activa'));
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) return null;
-      throw err;
-    }
-  }, []);
+  const active = useActiveSession();
   const cash = useLoad(
     () => (active.data ? run(() => api.GET('/cajas/sesion/{id}/balance', { params: { path: { id: String(active.data!.id) } } })) : Promise.resolve(undefined)),
     [active.data?.id],

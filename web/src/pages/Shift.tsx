@@ -1,15 +1,15 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, api, run, type Schemas, type Session } from '../api/client';
 import { centsToNumber, fmtPos, formatCents, numberToCents, parseInputCents } from '../money';
 import { navigate } from '../router';
-import { asApiError, Badge, Card, ErrorBox, Field, Flash, fmtDate, Modal, useConfirm, useFlash, useIdempotency, useLoad } from '../ui';
+import { MoneyInput, OperadoraSelect, useIdempotentSend, type Operadora } from '../components';
+import { asApiError, Badge, Card, ErrorBox, Field, Flash, fmtDate, Modal, useConfirm, useFlash, useLoad } from '../ui';
 
-export const OPERADORAS = ['Tigo', 'Entel', 'Viva'] as const;
-export type Operadora = (typeof OPERADORAS)[number];
+export { OPERADORAS, type Operadora } from '../components';
 
-/** "Mi caja": the caller's open session, or the form to open one. */
-export function Shift({ session }: { session: Session }) {
-  const active = useLoad(async () => {
+/** The caller's open cash session; `null` when there is none. */
+export function useActiveSession() {
+  return useLoad(async () => {
     try {
       return await run(() => api.GET('/cajas/sesion-activa'));
     } catch (err) {
@@ -17,6 +17,11 @@ export function Shift({ session }: { session: Session }) {
       throw err;
     }
   }, []);
+}
+
+/** "Mi caja": the caller's open session, or the form to open one. */
+export function Shift({ session }: { session: Session }) {
+  const active = useActiveSession();
   if (active.loading && active.data === undefined) return <p className="muted">Cargando…</p>;
   if (active.error) return <ErrorBox error={active.error} />;
   if (active.data) return <SessionView id={active.data.id} session={session} />;
@@ -28,9 +33,8 @@ function OpenSession({ onOpened }: { onOpened: () => void }) {
   const [cajaId, setCajaId] = useState('');
   const [monto, setMonto] = useState('');
   const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const { busy, send } = useIdempotentSend(setError);
   const confirm = useConfirm();
-  const idem = useIdempotency();
   const available = (cajas.data ?? []).filter((c) => c.estado && !c.sesion_activa);
   const caja = available.find((c) => String(c.id) === cajaId);
 
@@ -53,17 +57,7 @@ function OpenSession({ onOpened }: { onOpened: () => void }) {
     });
     if (!ok) return;
     const body = { id_caja: caja.id, ...(cents !== null ? { monto_inicial: centsToNumber(cents) } : {}) };
-    setBusy(true);
-    try {
-      await run(() => api.POST('/cajas/abrir', { body, headers: { 'Idempotency-Key': idem.keyFor(body) } }));
-      idem.settle();
-      onOpened();
-    } catch (err) {
-      idem.settle(err);
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    await send(body, (key) => run(() => api.POST('/cajas/abrir', { body, headers: { 'Idempotency-Key': key } })), onOpened);
   };
 
   return (
@@ -267,30 +261,50 @@ export function MovementsTable({ movs }: { movs: Schemas['CajaMovimientoDetalle'
 
 // ---- money forms: local amount check, confirmation with the amount, Idempotency-Key, the API's answer
 
+const invalidMonto = () => new ApiError(0, 'monto: indique un monto con hasta dos decimales', ['monto: indique un monto con hasta dos decimales']);
+
 function useMoneyForm() {
   const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
   const [flash, setFlash] = useFlash();
   const confirm = useConfirm();
-  const idem = useIdempotency();
+  const { busy, send } = useIdempotentSend(setError);
   /** Runs one confirmed money POST; returns true on success. */
-  const submit = async <B,>(body: B, send: (body: B, key: string) => Promise<unknown>, done: string): Promise<boolean> => {
-    setBusy(true);
-    try {
-      await send(body, idem.keyFor(body));
-      idem.settle();
+  const submit = <B,>(body: B, post: (body: B, key: string) => Promise<unknown>, done: string): Promise<boolean> =>
+    send(body, (key) => post(body, key), () => {
       setError(undefined);
       setFlash(done);
-      return true;
-    } catch (err) {
-      idem.settle(err);
-      setError(asApiError(err));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return { error, setError, busy, flash, confirm, submit };
+}
+
+/** The card of one money form: its fields, the error, the success note and the submit button. */
+function MoneyFormCard({
+  title,
+  label,
+  submitLabel,
+  onSubmit,
+  f,
+  children,
+}: {
+  title: string;
+  label: string;
+  submitLabel: string;
+  onSubmit: (e: FormEvent) => void;
+  f: ReturnType<typeof useMoneyForm>;
+  children: ReactNode;
+}) {
+  return (
+    <Card title={title}>
+      <form onSubmit={onSubmit} noValidate aria-label={label}>
+        {children}
+        <ErrorBox error={f.error} />
+        <Flash msg={f.flash} />
+        <button type="submit" className="primary" disabled={f.busy}>
+          {submitLabel}
+        </button>
+      </form>
+    </Card>
+  );
 }
 
 function RecargaForm({ sesionId, saldos, onDone }: { sesionId: number; saldos: Schemas['OperadoraSaldo'][] | undefined; onDone: () => void }) {
@@ -303,7 +317,7 @@ function RecargaForm({ sesionId, saldos, onDone }: { sesionId: number; saldos: S
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     const cents = parseInputCents(monto);
-    if (cents === null) return f.setError(new ApiError(0, 'monto: indique un monto con hasta dos decimales', ['monto: indique un monto con hasta dos decimales']));
+    if (cents === null) return f.setError(invalidMonto());
     f.setError(undefined);
     const ok = await f.confirm({
       title: 'Confirmar recarga',
@@ -326,30 +340,13 @@ function RecargaForm({ sesionId, saldos, onDone }: { sesionId: number; saldos: S
   };
 
   return (
-    <Card title="Vender recarga">
-      <form onSubmit={onSubmit} noValidate aria-label="Vender recarga">
-        <Field label="Operadora" error={f.error?.forField('operadora')}>
-          {(id) => (
-            <select id={id} value={operadora} onChange={(e) => setOperadora(e.target.value as Operadora)}>
-              {OPERADORAS.map((o) => (
-                <option key={o}>{o}</option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Número de teléfono" error={f.error?.forField('numero_cliente')}>
-          {(id, d) => <input id={id} aria-describedby={d} inputMode="tel" autoComplete="off" value={numero} onChange={(e) => setNumero(e.target.value)} placeholder="70012345" />}
-        </Field>
-        <Field label="Monto" error={f.error?.forField('monto')} hint={saldo ? `Saldo ${operadora}: ${fmtPos(saldo.saldo_actual)}` : undefined}>
-          {(id, d) => <input id={id} aria-describedby={d} inputMode="decimal" autoComplete="off" value={monto} onChange={(e) => setMonto(e.target.value)} placeholder="0.00" />}
-        </Field>
-        <ErrorBox error={f.error} />
-        <Flash msg={f.flash} />
-        <button type="submit" className="primary" disabled={f.busy}>
-          Vender recarga
-        </button>
-      </form>
-    </Card>
+    <MoneyFormCard title="Vender recarga" label="Vender recarga" submitLabel="Vender recarga" onSubmit={onSubmit} f={f}>
+      <OperadoraSelect label="Operadora" value={operadora} onChange={setOperadora} error={f.error?.forField('operadora')} />
+      <Field label="Número de teléfono" error={f.error?.forField('numero_cliente')}>
+        {(id, d) => <input id={id} aria-describedby={d} inputMode="tel" autoComplete="off" value={numero} onChange={(e) => setNumero(e.target.value)} placeholder="70012345" />}
+      </Field>
+      <MoneyInput label="Monto" value={monto} onChange={setMonto} error={f.error?.forField('monto')} hint={saldo ? `Saldo ${operadora}: ${fmtPos(saldo.saldo_actual)}` : undefined} />
+    </MoneyFormCard>
   );
 }
 
@@ -362,7 +359,7 @@ function MovimientoForm({ sesionId, cash, onDone }: { sesionId: number; cash: nu
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     const cents = parseInputCents(monto);
-    if (cents === null) return f.setError(new ApiError(0, 'monto: indique un monto con hasta dos decimales', ['monto: indique un monto con hasta dos decimales']));
+    if (cents === null) return f.setError(invalidMonto());
     f.setError(undefined);
     const ok = await f.confirm({
       title: tipo === 'INGRESO' ? 'Confirmar ingreso de efectivo' : 'Confirmar egreso de efectivo',
@@ -392,30 +389,21 @@ function MovimientoForm({ sesionId, cash, onDone }: { sesionId: number; cash: nu
   };
 
   return (
-    <Card title="Ingreso / egreso manual">
-      <form onSubmit={onSubmit} noValidate aria-label="Ingreso o egreso manual">
-        <fieldset className="segmented">
-          <legend>Tipo</legend>
-          <label>
-            <input type="radio" name="tipo" checked={tipo === 'INGRESO'} onChange={() => setTipo('INGRESO')} /> Ingreso
-          </label>
-          <label>
-            <input type="radio" name="tipo" checked={tipo === 'EGRESO'} onChange={() => setTipo('EGRESO')} /> Egreso
-          </label>
-        </fieldset>
-        <Field label="Monto del movimiento" error={f.error?.forField('monto')}>
-          {(id, d) => <input id={id} aria-describedby={d} inputMode="decimal" autoComplete="off" value={monto} onChange={(e) => setMonto(e.target.value)} placeholder="0.00" />}
-        </Field>
-        <Field label="Motivo" error={f.error?.forField('motivo')}>
-          {(id, d) => <input id={id} aria-describedby={d} maxLength={255} value={motivo} onChange={(e) => setMotivo(e.target.value)} placeholder="p. ej. cambio, pago a proveedor" />}
-        </Field>
-        <ErrorBox error={f.error} />
-        <Flash msg={f.flash} />
-        <button type="submit" className="primary" disabled={f.busy}>
-          Registrar movimiento
-        </button>
-      </form>
-    </Card>
+    <MoneyFormCard title="Ingreso / egreso manual" label="Ingreso o egreso manual" submitLabel="Registrar movimiento" onSubmit={onSubmit} f={f}>
+      <fieldset className="segmented">
+        <legend>Tipo</legend>
+        <label>
+          <input type="radio" name="tipo" checked={tipo === 'INGRESO'} onChange={() => setTipo('INGRESO')} /> Ingreso
+        </label>
+        <label>
+          <input type="radio" name="tipo" checked={tipo === 'EGRESO'} onChange={() => setTipo('EGRESO')} /> Egreso
+        </label>
+      </fieldset>
+      <MoneyInput label="Monto del movimiento" value={monto} onChange={setMonto} error={f.error?.forField('monto')} />
+      <Field label="Motivo" error={f.error?.forField('motivo')}>
+        {(id, d) => <input id={id} aria-describedby={d} maxLength={255} value={motivo} onChange={(e) => setMotivo(e.target.value)} placeholder="p. ej. cambio, pago a proveedor" />}
+      </Field>
+    </MoneyFormCard>
   );
 }
 
@@ -427,7 +415,7 @@ export function InyeccionForm({ sesionId, cash, onDone }: { sesionId: number; ca
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     const cents = parseInputCents(monto);
-    if (cents === null) return f.setError(new ApiError(0, 'monto: indique un monto con hasta dos decimales', ['monto: indique un monto con hasta dos decimales']));
+    if (cents === null) return f.setError(invalidMonto());
     f.setError(undefined);
     const ok = await f.confirm({
       title: 'Confirmar inyección',
@@ -447,27 +435,10 @@ export function InyeccionForm({ sesionId, cash, onDone }: { sesionId: number; ca
   };
 
   return (
-    <Card title="Inyección a operadora">
-      <form onSubmit={onSubmit} noValidate aria-label="Inyección a operadora">
-        <Field label="Operadora destino" error={f.error?.forField('operadora_destino')}>
-          {(id) => (
-            <select id={id} value={operadora} onChange={(e) => setOperadora(e.target.value as Operadora)}>
-              {OPERADORAS.map((o) => (
-                <option key={o}>{o}</option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Monto de la inyección" error={f.error?.forField('monto')}>
-          {(id, d) => <input id={id} aria-describedby={d} inputMode="decimal" autoComplete="off" value={monto} onChange={(e) => setMonto(e.target.value)} placeholder="0.00" />}
-        </Field>
-        <ErrorBox error={f.error} />
-        <Flash msg={f.flash} />
-        <button type="submit" className="primary" disabled={f.busy}>
-          Inyectar saldo
-        </button>
-      </form>
-    </Card>
+    <MoneyFormCard title="Inyección a operadora" label="Inyección a operadora" submitLabel="Inyectar saldo" onSubmit={onSubmit} f={f}>
+      <OperadoraSelect label="Operadora destino" value={operadora} onChange={setOperadora} error={f.error?.forField('operadora_destino')} />
+      <MoneyInput label="Monto de la inyección" value={monto} onChange={setMonto} error={f.error?.forField('monto')} />
+    </MoneyFormCard>
   );
 }
 

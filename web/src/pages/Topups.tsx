@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, api, run, type Schemas, type Session } from '../api/client';
 import { centsToDecimal, fmtWallet, formatCents, parseInputCents } from '../money';
-import { asApiError, Badge, Card, ErrorBox, Field, Flash, fmtDate, Modal, Pager, useConfirm, useFlash, useIdempotency, useLoad } from '../ui';
+import { DialogActions, useIdempotentSend } from '../components';
+import { Badge, Card, ErrorBox, Field, Flash, fmtDate, Modal, Pager, useConfirm, useFlash, useLoad } from '../ui';
 
 type Status = Schemas['CashTopup']['status'];
 const STATUS_LABEL: Record<Status, string> = { pending: 'Pendiente', completed: 'Confirmada', cancelled: 'Cancelada' };
@@ -51,10 +52,9 @@ function RecordTopup({
   const [amount, setAmount] = useState('');
   const [notes, setNotes] = useState('');
   const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
+  const { busy, send } = useIdempotentSend(setError);
   const [flash, setFlash] = useFlash();
   const confirm = useConfirm();
-  const idem = useIdempotency();
   // Staff who may collect cash: an Administrador may name any active Administrador/Operador.
   const staff = useLoad(() => (isAdmin ? run(() => api.GET('/usuario')) : Promise.resolve([])), [isAdmin]);
   const collectors = (staff.data ?? []).filter((u) => u.activo && (u.role === 'Administrador' || u.role === 'Operador'));
@@ -92,23 +92,17 @@ function RecordTopup({
       ...(currency ? { currency } : {}),
       ...(notes.trim() ? { notes: notes.trim() } : {}),
     };
-    setBusy(true);
-    try {
-      await run(() =>
-        api.POST('/drivers-balance/{driverId}/topups', { params: { path: { driverId: driver.id } }, body, headers: { 'Idempotency-Key': idem.keyFor({ driverId, body }) } }),
-      );
-      idem.settle();
-      setFlash(`Recarga de ${formatCents(cents)} ${currency ?? ''} registrada para ${driver.nombre}: pendiente de confirmación`);
-      setAmount('');
-      setNotes('');
-      onRecorded();
-      wallet.reload();
-    } catch (err) {
-      idem.settle(err);
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    await send(
+      { driverId, body },
+      (key) => run(() => api.POST('/drivers-balance/{driverId}/topups', { params: { path: { driverId: driver.id } }, body, headers: { 'Idempotency-Key': key } })),
+      () => {
+        setFlash(`Recarga de ${formatCents(cents)} ${currency ?? ''} registrada para ${driver.nombre}: pendiente de confirmación`);
+        setAmount('');
+        setNotes('');
+        onRecorded();
+        wallet.reload();
+      },
+    );
   };
 
   return (
@@ -291,33 +285,26 @@ function ResolveDialog({
 }) {
   const [text, setText] = useState('');
   const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
-  const idem = useIdempotency();
+  const { busy, send } = useIdempotentSend(setError);
   const amount = `${fmtWallet(record.amount)} ${record.currency}`;
   const ccrId = record.cashCollectionRecordId;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    try {
-      if (action === 'confirm') {
-        const body = text.trim() ? { comment: text.trim() } : {};
-        const res = await run(() =>
-          api.POST('/drivers-balance/topups/{ccrId}/confirm', { params: { path: { ccrId } }, body, headers: { 'Idempotency-Key': idem.keyFor({ ccrId, body }) } }),
-        );
-        idem.settle();
-        onDone(`Confirmada: ${amount} acreditados a ${driver}. Saldo ${fmtWallet(res.data.previousBalance)} → ${fmtWallet(res.data.newBalance)}`);
-      } else {
-        const body = { reason: text.trim() };
-        await run(() => api.POST('/drivers-balance/topups/{ccrId}/cancel', { params: { path: { ccrId } }, body, headers: { 'Idempotency-Key': idem.keyFor({ ccrId, body }) } }));
-        idem.settle();
-        onDone(`Cancelada la recarga de ${amount} de ${driver}`);
-      }
-    } catch (err) {
-      idem.settle(err);
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
+    if (action === 'confirm') {
+      const body = text.trim() ? { comment: text.trim() } : {};
+      await send(
+        { ccrId, body },
+        (key) => run(() => api.POST('/drivers-balance/topups/{ccrId}/confirm', { params: { path: { ccrId } }, body, headers: { 'Idempotency-Key': key } })),
+        (res) => onDone(`Confirmada: ${amount} acreditados a ${driver}. Saldo ${fmtWallet(res.data.previousBalance)} → ${fmtWallet(res.data.newBalance)}`),
+      );
+    } else {
+      const body = { reason: text.trim() };
+      await send(
+        { ccrId, body },
+        (key) => run(() => api.POST('/drivers-balance/topups/{ccrId}/cancel', { params: { path: { ccrId } }, body, headers: { 'Idempotency-Key': key } })),
+        () => onDone(`Cancelada la recarga de ${amount} de ${driver}`),
+      );
     }
   };
 
@@ -337,14 +324,7 @@ function ResolveDialog({
           {(id) => <input id={id} maxLength={action === 'confirm' ? 500 : 250} value={text} onChange={(e) => setText(e.target.value)} autoFocus />}
         </Field>
         <ErrorBox error={error} />
-        <div className="actions">
-          <button type="button" className="ghost" onClick={onClose}>
-            Volver
-          </button>
-          <button type="submit" className={action === 'confirm' ? 'primary' : 'danger'} disabled={busy}>
-            {action === 'confirm' ? `Confirmar ${amount}` : 'Cancelar recarga'}
-          </button>
-        </div>
+        <DialogActions onClose={onClose} submitLabel={action === 'confirm' ? `Confirmar ${amount}` : 'Cancelar recarga'} submitClass={action === 'confirm' ? 'primary' : 'danger'} busy={busy} />
       </form>
     </Modal>
   );

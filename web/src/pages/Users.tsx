@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, api, run, type Role, type Schemas, type Session } from '../api/client';
-import { asApiError, Badge, Card, ErrorBox, Field, Flash, fmtDate, Modal, useConfirm, useFlash, useLoad } from '../ui';
+import { ActiveBadge, CreateCard, DialogActions, ToggleActiveButton, FormInput, useCreateForm } from '../components';
+import { asApiError, Card, ErrorBox, Field, Flash, fmtDate, Modal, useConfirm, useFlash, useLoad } from '../ui';
 
 export const ROLES: Role[] = ['Administrador', 'Operador', 'Usuario', 'Conductor'];
 const ROLE_HELP: Record<Role, string> = {
@@ -88,17 +89,15 @@ export function Users({ session }: { session: Session }) {
                       ))}
                     </select>
                   </td>
-                  <td>{u.activo ? <Badge tone="ok">Activo</Badge> : <Badge tone="muted">Inactivo</Badge>}</td>
+                  <td>
+                    <ActiveBadge active={u.activo} />
+                  </td>
                   <td>{fmtDate(u.createdAt)}</td>
                   <td className="row-actions">
                     <button type="button" className="ghost small" onClick={() => setPwUser(u)}>
                       Contraseña
                     </button>
-                    {u.id !== session.user.id && (
-                      <button type="button" className={`ghost small ${u.activo ? 'danger-text' : ''}`} onClick={() => void toggle(u)}>
-                        {u.activo ? 'Desactivar' : 'Activar'}
-                      </button>
-                    )}
+                    {u.id !== session.user.id && <ToggleActiveButton active={u.activo} onClick={() => void toggle(u)} />}
                   </td>
                 </tr>
               ))}
@@ -133,65 +132,39 @@ function PasswordDialog({ user, onClose, onSave }: { user: Schemas['User']; onCl
         <Field label="Nueva contraseña" hint="Mínimo 8 caracteres">
           {(id, d) => <input id={id} aria-describedby={d} type="password" autoComplete="new-password" minLength={8} required value={password} onChange={(e) => setPassword(e.target.value)} autoFocus />}
         </Field>
-        <div className="actions">
-          <button type="button" className="ghost" onClick={onClose}>
-            Volver
-          </button>
-          <button type="submit" className="primary">
-            Cambiar contraseña
-          </button>
-        </div>
+        <DialogActions onClose={onClose} submitLabel="Cambiar contraseña" submitClass="primary" />
       </form>
     </Modal>
   );
 }
 
 function CreateUser({ onCreated }: { onCreated: () => void }) {
-  const [form, setForm] = useState({ email: '', password: '', nombres: '', role: 'Operador' as Role });
-  const [error, setError] = useState<ApiError>();
-  const [flash, setFlash] = useFlash();
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const f = useCreateForm({ email: '', password: '', nombres: '', role: 'Operador' as Role }, onCreated);
+  const { form } = f;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    try {
-      const u = await run(() => api.POST('/usuario', { body: { ...form, email: form.email.trim(), nombres: form.nombres.trim() } }));
-      setError(undefined);
-      setFlash(`Usuario ${u.email} creado (${u.role})`);
-      setForm({ email: '', password: '', nombres: '', role: form.role });
-      onCreated();
-    } catch (err) {
-      setError(asApiError(err));
-    }
+    await f.save(
+      () => run(() => api.POST('/usuario', { body: { ...form, email: form.email.trim(), nombres: form.nombres.trim() } })),
+      (u) => `Usuario ${u.email} creado (${u.role})`,
+      { email: '', password: '', nombres: '', role: form.role },
+    );
   };
 
   return (
-    <Card title="Nuevo usuario">
-      <form className="inline-form" onSubmit={submit} noValidate aria-label="Nuevo usuario">
-        <Field label="Nombres" error={error?.forField('nombres')}>
-          {(id) => <input id={id} value={form.nombres} onChange={set('nombres')} />}
-        </Field>
-        <Field label="Correo" error={error?.forField('email')}>
-          {(id) => <input id={id} type="email" autoComplete="off" value={form.email} onChange={set('email')} />}
-        </Field>
-        <Field label="Contraseña" error={error?.forField('password')}>
-          {(id) => <input id={id} type="password" autoComplete="new-password" value={form.password} onChange={set('password')} />}
-        </Field>
-        <Field label="Rol" hint={ROLE_HELP[form.role]}>
-          {(id, d) => (
-            <select id={id} aria-describedby={d} value={form.role} onChange={set('role')}>
-              {ROLES.map((r) => (
-                <option key={r}>{r}</option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <button type="submit" className="primary">
-          Crear usuario
-        </button>
-      </form>
-      <ErrorBox error={error} />
-      <Flash msg={flash} />
-    </Card>
+    <CreateCard title="Nuevo usuario" submitLabel="Crear usuario" onSubmit={submit} error={f.error} flash={f.flash}>
+      <FormInput form={f} name="nombres" label="Nombres" />
+      <FormInput form={f} name="email" label="Correo" type="email" autoComplete="off" />
+      <FormInput form={f} name="password" label="Contraseña" type="password" autoComplete="new-password" />
+      <Field label="Rol" hint={ROLE_HELP[form.role]}>
+        {(id, d) => (
+          <select id={id} aria-describedby={d} value={form.role} onChange={f.set('role')}>
+            {ROLES.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        )}
+      </Field>
+    </CreateCard>
   );
 }

@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, api, run, type Schemas, type Session } from '../api/client';
 import { decimalToCents, fmtWallet } from '../money';
-import { asApiError, Badge, Card, ErrorBox, Field, Flash, fmtDate, Modal, Pager, useFlash, useIdempotency, useLoad } from '../ui';
+import { DialogActions, SearchForm, useIdempotentSend } from '../components';
+import { Badge, Card, ErrorBox, Field, Flash, fmtDate, Modal, Pager, useFlash, useLoad } from '../ui';
 
 const TYPE_LABEL: Record<Schemas['WalletMovement']['type'], string> = {
   cash_topup: 'Recarga en efectivo',
@@ -149,16 +150,16 @@ function Movements({ walletId }: { walletId: string }) {
     <Card
       title="Movimientos"
       actions={
-        <form
-          className="search"
-          role="search"
-          onSubmit={(e) => {
-            e.preventDefault();
+        <SearchForm
+          label="Buscar en notas"
+          placeholder="Buscar en notas"
+          value={search}
+          onChange={setSearch}
+          onSearch={() => {
             setQuery(search.trim());
             setPage(1);
           }}
         >
-          <input aria-label="Buscar en notas" placeholder="Buscar en notas" value={search} onChange={(e) => setSearch(e.target.value)} />
           <select aria-label="Movimientos por página" value={limit} onChange={(e) => (setLimit(Number(e.target.value)), setPage(1))}>
             {[10, 25, 50, 100].map((n) => (
               <option key={n} value={n}>
@@ -166,10 +167,7 @@ function Movements({ walletId }: { walletId: string }) {
               </option>
             ))}
           </select>
-          <button type="submit" className="ghost">
-            Buscar
-          </button>
-        </form>
+        </SearchForm>
       }
     >
       <ErrorBox error={movs.error} />
@@ -273,26 +271,19 @@ function StatusDialog({
   const [reason, setReason] = useState('');
   const [comment, setComment] = useState('');
   const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
-  const idem = useIdempotency();
+  const { busy, send } = useIdempotentSend(setError);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
     const body = { ...(reason.trim() ? { reason: reason.trim() } : {}), ...(comment.trim() ? { comment: comment.trim() } : {}) };
-    try {
-      const res =
+    await send(
+      { action, body },
+      (key) =>
         action === 'block'
-          ? await run(() => api.POST('/wallets-status/{driverId}/block', { params: { path: { driverId } }, body, headers: { 'Idempotency-Key': idem.keyFor({ action, body }) } }))
-          : await run(() => api.POST('/wallets-status/{driverId}/unblock', { params: { path: { driverId } }, body, headers: { 'Idempotency-Key': idem.keyFor({ action, body }) } }));
-      idem.settle();
+          ? run(() => api.POST('/wallets-status/{driverId}/block', { params: { path: { driverId } }, body, headers: { 'Idempotency-Key': key } }))
+          : run(() => api.POST('/wallets-status/{driverId}/unblock', { params: { path: { driverId } }, body, headers: { 'Idempotency-Key': key } })),
       // Already in that state: the API says so (changed: false).
-      onDone(res.data.changed ? (action === 'block' ? 'Billetera bloqueada' : 'Billetera desbloqueada') : res.message);
-    } catch (err) {
-      idem.settle(err);
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+      (res) => onDone(res.data.changed ? (action === 'block' ? 'Billetera bloqueada' : 'Billetera desbloqueada') : res.message),
+    );
   };
   return (
     <Modal open title={action === 'block' ? 'Bloquear billetera' : 'Desbloquear billetera'} onClose={onClose}>
@@ -309,14 +300,7 @@ function StatusDialog({
           {(id) => <input id={id} maxLength={500} value={comment} onChange={(e) => setComment(e.target.value)} />}
         </Field>
         <ErrorBox error={error} />
-        <div className="actions">
-          <button type="button" className="ghost" onClick={onClose}>
-            Volver
-          </button>
-          <button type="submit" className={action === 'block' ? 'danger' : 'primary'} disabled={busy}>
-            {action === 'block' ? 'Bloquear' : 'Desbloquear'}
-          </button>
-        </div>
+        <DialogActions onClose={onClose} submitLabel={action === 'block' ? 'Bloquear' : 'Desbloquear'} submitClass={action === 'block' ? 'danger' : 'primary'} busy={busy} />
       </form>
     </Modal>
   );
