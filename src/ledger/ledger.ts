@@ -55,13 +55,16 @@ export async function createAccount(
 /** The outside world in one currency: where cash comes from and goes to. It has no floor. */
 export async function worldAccount(trx: Tx, currency: string): Promise<bigint> {
   const code = `world:${currency}`;
+  const find = () => trx.selectFrom('ledger_accounts').select('id').where('code', '=', code).executeTakeFirst();
+  // It exists after the first use: one lookup, no insert attempt, on the money path.
+  const found = await find();
+  if (found) return found.id;
   await trx
     .insertInto('ledger_accounts')
     .values({ code, kind: 'WORLD', currency, floor: null })
     .onConflict((oc) => oc.column('code').doNothing())
     .execute();
-  const row = await trx.selectFrom('ledger_accounts').select('id').where('code', '=', code).executeTakeFirstOrThrow();
-  return row.id;
+  return (await find())!.id;
 }
 
 type TransferRow = ReturnType<typeof row>;
