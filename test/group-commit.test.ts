@@ -54,3 +54,37 @@ test('a failed COMMIT fails the batch and runs nothing again (its outcome is unk
   assert.deepEqual(batches, [['c0'], ['c-dup', 'c-dup', 'c1']], 'no job was run a second time');
   assert.deepEqual((await rows()).filter((r) => r.startsWith('c')), ['c0']);
 });
+
+// A batch that is one statement runs without BEGIN/COMMIT (oneStatement).
+const oneStatement = {
+  accepts: (jobs: string[]) => jobs.every((j) => j.startsWith('d') || j.startsWith('e') || j === 'boom' || j === 'lost'),
+  async run(q: typeof db, jobs: string[]): Promise<Outcome<string>[]> {
+    batches.push(jobs);
+    // 'boom' makes the server refuse the statement (division by zero): nothing is written.
+    await sql`insert into gc_rows (id) select j from unnest(${jobs}::text[]) j where 1 / ${jobs.includes('boom') ? 0 : 1}::integer = 1`.execute(q);
+    // 'lost' stands for a connection lost after the server committed: the outcome is unknown here.
+    if (jobs.includes('lost')) throw new Error('Connection terminated unexpectedly');
+    return jobs.map((value) => ({ ok: true, value }));
+  },
+};
+
+test('a one-statement batch: a statement the server refuses wrote nothing, so each job runs again alone', async () => {
+  batches.length = 0;
+  const gc = groupCommit({ db, processBatch, oneStatement });
+  const results = await Promise.allSettled(['d0', 'd1', 'boom', 'd2'].map((j) => gc.submit(j)));
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+  assert.deepEqual(batches.slice(0, 2), [['d0'], ['d1', 'boom', 'd2']]);
+  // The reruns go in parallel, each in a transaction of its own.
+  assert.deepEqual(batches.slice(2).map(String).sort(), ['boom', 'd1', 'd2']);
+  assert.deepEqual((await rows()).filter((r) => r.startsWith('d')), ['d0', 'd1', 'd2']);
+});
+
+test('a one-statement batch whose answer was lost fails whole and runs nothing again', async () => {
+  batches.length = 0;
+  const gc = groupCommit({ db, processBatch, oneStatement });
+  const results = await Promise.allSettled(['e0', 'e1', 'lost'].map((j) => gc.submit(j)));
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected']);
+  assert.deepEqual(batches, [['e0'], ['e1', 'lost']], 'no job was run a second time');
+  // It had committed: a client retry with its Idempotency-Key would find it.
+  assert.deepEqual((await rows()).filter((r) => r.startsWith('e') || r === 'lost'), ['e0', 'e1', 'lost']);
+});

@@ -24,21 +24,31 @@ export interface ClaimedSession {
   nextId: number;
 }
 
+export type SessionRefusalCode = 'SESSION_NOT_FOUND' | 'SESSION_NOT_OWNED' | 'SESSION_CLOSED';
+
+const refusalMessages: Record<SessionRefusalCode, (sessionId: number) => string> = {
+  SESSION_NOT_FOUND: (id) => `Session ${id} not found`,
+  SESSION_NOT_OWNED: () => 'You may only act on your own cash register session',
+  SESSION_CLOSED: (id) => `Session ${id} is closed`,
+};
+
+export const sessionRefusalError = (code: SessionRefusalCode, sessionId: number): DomainError =>
+  cajasError(code, refusalMessages[code](sessionId));
+
 /**
  * Whether a session (as read, or undefined when missing) may take money from
  * this actor: 404, then 403 (ownership), then 409 (closed); undefined = yes.
- * Every money path decides with this, alone or in a batch.
+ * Every money path decides with this; the batched top-ups (sales.batch.ts)
+ * state the same rule in SQL.
  */
 export function sessionRefusal(
   sessionId: number,
   s: { id_usuario: string; estado_sesion: string } | undefined,
   actor: Actor,
 ): DomainError | undefined {
-  if (!s) return cajasError('SESSION_NOT_FOUND', `Session ${sessionId} not found`);
-  if (!isAdmin(actor) && s.id_usuario !== actor.id) {
-    return cajasError('SESSION_NOT_OWNED', 'You may only act on your own cash register session');
-  }
-  if (s.estado_sesion !== 'ABIERTA') return cajasError('SESSION_CLOSED', `Session ${sessionId} is closed`);
+  if (!s) return sessionRefusalError('SESSION_NOT_FOUND', sessionId);
+  if (!isAdmin(actor) && s.id_usuario !== actor.id) return sessionRefusalError('SESSION_NOT_OWNED', sessionId);
+  if (s.estado_sesion !== 'ABIERTA') return sessionRefusalError('SESSION_CLOSED', sessionId);
   return undefined;
 }
 

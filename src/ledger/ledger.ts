@@ -171,6 +171,39 @@ export async function postTransfers(trx: Tx, specs: TransferSpec[]): Promise<{ i
   return applyDeltas(trx, deltas, specs.map((s) => row(s, 'SINGLE')));
 }
 
+/**
+ * For a statement that decides a whole batch in SQL (one round trip instead
+ * of lock, decide, write): the CTEs that post one SINGLE transfer per row of
+ * the relation `source` and apply them to the cached balances, one update
+ * per account. `source` has the columns n (insertion order), debit, credit,
+ * amount, kind, ref_type, ref_id (text) and user_id; `ledger_posted(id,
+ * ref_id)` then names the new transfers and `ledger_balances(id, posted,
+ * currency)` the touched accounts. The statement must lock those accounts
+ * (FOR NO KEY UPDATE, in id order) before, and decide under those locks;
+ * the accounts' floor CHECK constraint backs that decision, so a wrong one
+ * fails the statement whole instead of crossing a floor.
+ */
+export function postTransfersFrom(source: string) {
+  const from = sql.table(source);
+  return sql`
+    ledger_posted as (
+      insert into ledger_transfers (debit_account_id, credit_account_id, amount, phase, kind, ref_type, ref_id, user_id)
+      select debit, credit, amount, 'SINGLE', kind, ref_type, ref_id, user_id from ${from} order by n
+      returning id, ref_id
+    ),
+    ledger_balances as (
+      update ledger_accounts a
+         set posted = a.posted + m.delta
+        from (select id, sum(delta)::bigint as delta
+                from (select debit as id, -amount as delta from ${from}
+                      union all
+                      select credit, amount from ${from}) x
+               group by id) m
+       where a.id = m.id
+      returning a.id, a.posted, a.currency
+    )`;
+}
+
 export async function postTransfer(trx: Tx, spec: TransferSpec) {
   const { ids, balances } = await postTransfers(trx, [spec]);
   return { id: ids[0]!, balances };

@@ -8,7 +8,7 @@ import { runIdempotent } from '../http/idempotency.js';
 import { InsufficientFundsError, postTransfer } from '../ledger/ledger.js';
 import { toJsonNumber } from '../ledger/money.js';
 import { recargasError } from './recargas.errors.js';
-import { processSales } from './sales.batch.js';
+import { processSales, salesAtOnce } from './sales.batch.js';
 import { groupCommit } from '../ledger/group-commit.js';
 import type { HistorialQuery } from './recargas.schemas.js';
 import type { OperadoraNombre } from './recargas.tables.js';
@@ -75,7 +75,7 @@ export function recargasServiceFactory({ db, cajas }: RecargasServiceDeps) {
     return op;
   };
 
-  const sales = groupCommit({ db, processBatch: processSales });
+  const sales = groupCommit({ db, processBatch: processSales, oneStatement: salesAtOnce });
 
   const page = (q: HistorialQuery) => {
     if (q.page === undefined && q.limit === undefined) return null;

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Actor } from '../src/auth/auth.service.js';
+import { DomainError } from '../src/http/errors.js';
+import type { Outcome } from '../src/ledger/group-commit.js';
+import { decideSales, type SaleJob } from '../src/recargas/sales.batch.js';
+import type { Recarga } from '../src/recargas/recargas.service.js';
+import { bearer, buildTestApp } from './helper.js';
+
+// One batch of top-ups, decided in one statement (sales.batch.ts): every
+// sale is decided in arrival order exactly as it would be alone.
+
+const ctx = await buildTestApp();
+const db = ctx.database.db;
+const admin = bearer(ctx.adminToken);
+const call = (method: 'GET' | 'POST' | 'PATCH', url: string, headers: Record<string, string>, payload?: object) =>
+  ctx.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+
+async function openShift(token: string, nombre: string) {
+  const caja = await call('POST', '/cajas', admin, { nombre, saldo: 100 });
+  const s = await call('POST', '/cajas/abrir', bearer(token), { id_caja: caja.json().id });
+  assert.equal(s.statusCode, 201, s.body);
+  return s.json().id as number;
+}
+
+const actorOf = async (token: string): Promise<Actor> => {
+  const me = (await call('GET', '/auth/me', bearer(token))).json();
+  return { id: me.id, email: me.email, nombres: me.nombres, role: me.role, sessionId: 'test' };
+};
+
+const outcomeCode = (o: Outcome<Recarga>) => (o.ok ? 'ok' : o.error instanceof DomainError ? o.error.code : String(o.error));
+
+test('a batch decides sales in arrival order: 404 → 403 → 409, and the float as the earlier sales left it', async () => {
+  const op1 = await ctx.user('Operador');
+  const op2 = await ctx.user('Operador');
+  const mine = await openShift(op1.token, 'Caja lote 1');
+  const closed = await openShift(op2.token, 'Caja lote 2');
+  assert.equal((await call('PATCH', `/cajas/sesion/${closed}/cerrar`, bearer(op2.token), { monto_final_real: 100 })).statusCode, 200);
+  const adminSession = await openShift(ctx.adminToken, 'Caja lote admin');
+  const inj = await call('POST', '/recargas/inyeccion', admin, { operadora_destino: 'Entel', monto: 5, id_caja_sesion: adminSession });
+  assert.equal(inj.statusCode, 201, inj.body);
+
+  const ops = await db.selectFrom('operadoras').select(['id', 'nombre_operadora', 'account_id']).execute();
+  const op = (name: 'Tigo' | 'Entel') => {
+    const o = ops.find((r) => r.nombre_operadora === name)!;
+    return { id: o.id, account_id: o.account_id };
+  };
+  const [a1, a2, boss] = [await actorOf(op1.token), await actorOf(op2.token), await actorOf(ctx.adminToken)];
+  const job = (actor: Actor, operadora: 'Tigo' | 'Entel', monto: bigint, sessionId: number): SaleJob => ({
+    actor,
+    operadora,
+    operator: op(operadora),
+    numero_cliente: '70000001',
+    monto,
+    sessionId,
+  });
+
+  const outcomes = await decideSales(db, [
+    job(a1, 'Entel', 300n, mine), // ok: 5.00 → 2.00
+    job(a1, 'Entel', 300n, mine), // 409: only 2.00 left
+    job(a1, 'Entel', 200n, mine), // ok: a smaller sale after a refused one still fits
+    job(a2, 'Entel', 10n, mine), // 403: not op2's session
+    job(a1, 'Entel', 10n, 2_000_000), // 404 before anything else
+    job(boss, 'Tigo', 10n, mine), // 409: Tigo holds nothing
+    job(boss, 'Entel', 10n, closed), // 409: closed session
+    job(a1, 'Entel', 10n, closed), // 403 (op2's session) comes before its 409 (closed)
+    job(a2, 'Entel', 10n, closed), // its owner gets the 409
+  ]);
+  assert.deepEqual(outcomes.map(outcomeCode), [
+    'ok',
+    'OPERATOR_INSUFFICIENT_BALANCE',
+    'ok',
+    'SESSION_NOT_OWNED',
+    'SESSION_NOT_FOUND',
+    'OPERATOR_INSUFFICIENT_BALANCE',
+    'SESSION_CLOSED',
+    'SESSION_NOT_OWNED',
+    'SESSION_CLOSED',
+  ]);
+  const sold = outcomes.flatMap((o) => (o.ok ? [o.value] : []));
+  assert.ok(sold[0]!.id < sold[1]!.id, 'ids follow arrival order');
+  assert.deepEqual(
+    sold.map((s) => [s.monto, s.id_caja_sesion]),
+    [
+      [300n, mine],
+      [200n, mine],
+    ],
+  );
+
+  // Exactly the two accepted sales were written, with their movements and totals.
+  const saldos = (await call('GET', '/recargas/operadoras/saldos', admin)).json() as { nombre_operadora: string; saldo_actual: number }[];
+  assert.equal(saldos.find((s) => s.nombre_operadora === 'Entel')!.saldo_actual, 0);
+  const session = (await call('GET', `/cajas/sesion/${mine}`, admin)).json();
+  assert.equal(session.total_ingresos, 5);
+  assert.equal(session.monto_final_teorico, 105);
+  const movements = (await call('GET', `/cajas/sesion/${mine}/movimientos`, admin)).json() as { origen: string; id_origen: number }[];
+  assert.deepEqual(
+    movements.filter((m) => m.origen === 'RECARGA').map((m) => m.id_origen),
+    sold.map((s) => s.id),
+  );
+  assert.equal((await call('GET', `/cajas/sesion/${closed}`, admin)).json().total_ingresos, 0);
+  const verify = (await call('GET', '/ledger/verify', admin)).json();
+  assert.equal(verify.ok, true, JSON.stringify(verify.checks));
+});
+
+test('a batch in which every sale is refused writes nothing', async () => {
+  const op1 = await ctx.user('Operador');
+  const mine = await openShift(op1.token, 'Caja lote 3');
+  const before = await db.selectFrom('ledger_transfers').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow();
+  const tigo = await db.selectFrom('operadoras').select(['id', 'account_id']).where('nombre_operadora', '=', 'Tigo').executeTakeFirstOrThrow();
+  const actor = await actorOf(op1.token);
+  const outcomes = await decideSales(db, [
+    { actor, operadora: 'Tigo', operator: tigo, numero_cliente: '70000002', monto: 100n, sessionId: mine },
+    { actor, operadora: 'Tigo', operator: tigo, numero_cliente: '70000002', monto: 1n, sessionId: mine },
+  ]);
+  assert.deepEqual(outcomes.map(outcomeCode), ['OPERATOR_INSUFFICIENT_BALANCE', 'OPERATOR_INSUFFICIENT_BALANCE']);
+  const after = await db.selectFrom('ledger_transfers').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow();
+  assert.equal(after.n, before.n);
+  assert.equal((await call('GET', `/cajas/sesion/${mine}`, admin)).json().total_ingresos, 0);
+});
