@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -23,7 +23,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/transaction.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { commonError } from './http/errors.js';
-import { errorBody, familyOf } from './http/family.js';
+import { errorBody, requestFamily } from './http/family.js';
 import { installJsonBodyParser } from './http/json-body.js';
 import { healthRoutes } from './http/health.routes.js';
 import { installSecurityHeaders } from './http/security-headers.js';
@@ -61,7 +61,7 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
     // A URL the router cannot even read (bad percent-encoding, an over-long
     // parameter) is a 400 in the route's family, like any other bad input.
     frameworkErrors: (_error, request, reply) => {
-      (reply as FastifyReply).code(400).send(errorBody(familyOf(request.url, config.API_PREFIX), commonError('VALIDATION_ERROR', 'Malformed URL')));
+      (reply as FastifyReply).code(400).send(errorBody(requestFamily(request as FastifyRequest, config.API_PREFIX), commonError('VALIDATION_ERROR', 'Malformed URL')));
     },
   }).withTypeProvider<ZodTypeProvider>();
 

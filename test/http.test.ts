@@ -50,6 +50,15 @@ test('HTTP conventions', async (t) => {
     assert.equal(ok.statusCode, 201, ok.body);
     assert.equal(ok.json().saldo, 15);
     assert.ok(caja.id);
+    // A field the route does not read is ignored, whatever number it holds.
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/cajas',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '{"nombre":"Caja con extra","saldo":1,"extra":0.1234567890123456789,"nested":{"x":[12345678901234567890]}}',
+    });
+    assert.equal(unknown.statusCode, 201, unknown.body);
+    assert.equal(unknown.json().saldo, 1);
   });
 
   await t.test('an empty JSON body is no body; other content types are 415', async () => {
@@ -68,6 +77,24 @@ test('HTTP conventions', async (t) => {
     const long = await app.inject({ url: `/cajas/${'9'.repeat(300)}`, headers: auth });
     assert.equal(long.statusCode, 400);
     assert.equal(long.json().statusCode, 400);
+  });
+
+  await t.test('a percent-encoded path answers in the family of the route it matched', async () => {
+    const noToken = await app.inject({ url: '/%64rivers' });
+    assert.equal(noToken.statusCode, 401, noToken.body);
+    assert.equal(noToken.json().success, false);
+    const badId = await app.inject({ url: '/%64rivers/xyz', headers: auth });
+    assert.equal(badId.statusCode, 400, badId.body);
+    assert.equal(badId.json().error.code, 'VALIDATION_ERROR');
+    const listed = await app.inject({ url: '/%64rivers', headers: auth });
+    assert.equal(listed.statusCode, 200, listed.body);
+    assert.equal(listed.json().success, true);
+    const unknown = await app.inject({ url: '/%64rivers/x/y/z', headers: auth });
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(unknown.json().success, false);
+    const pos = await app.inject({ url: '/%63ajas/0', headers: auth });
+    assert.equal(pos.statusCode, 400);
+    assert.equal(pos.json().statusCode, 400);
   });
 
   await t.test('__proto__, constructor and unknown fields are ignored', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ReplayedResponse, commonError } from './errors.js';
-import { errorBody, familyOf } from './family.js';
+import { errorBody, requestFamily } from './family.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -45,7 +45,7 @@ export function toDomainError(err: unknown): DomainError | undefined {
 export function installErrorHandling(app: FastifyInstance, prefix: string) {
   app.decorateRequest('family', 'pos');
   app.addHook('onRequest', async (request) => {
-    request.family = familyOf(request.url, prefix);
+    request.family = requestFamily(request, prefix);
   });
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof ReplayedResponse) {
@@ -57,7 +57,7 @@ export function installErrorHandling(app: FastifyInstance, prefix: string) {
         .send(err.body);
     }
     // Errors raised before onRequest ran (e.g. a bad URL) have no family yet.
-    const family = familyOf(request.url, prefix);
+    const family = requestFamily(request, prefix);
     const domain = toDomainError(err);
     if (domain) {
       if (domain.status >= 500) request.log.error({ err }, 'domain error with server status');
@@ -75,7 +75,7 @@ export function installErrorHandling(app: FastifyInstance, prefix: string) {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const family = familyOf(request.url, prefix);
+    const family = requestFamily(request, prefix);
     reply.code(404).send(errorBody(family, commonError('NOT_FOUND', `Cannot ${request.method} ${request.url.split("?", 1)[0]!.slice(0, 200)}`)));
   });
 }

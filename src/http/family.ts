@@ -1,6 +1,7 @@
 // Two response families, chosen by route (API.md §0): the wallet routes answer
 // with the {success, message, data} envelope, everything else like the POS seed.
 import { STATUS_CODES } from 'node:http';
+import type { FastifyRequest } from 'fastify';
 import type { DomainError } from './errors.js';
 
 const WALLET_ROOTS = ['/drivers', '/cash-collection-points', '/drivers-balance', '/wallets-status'];
@@ -11,6 +12,21 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Which response family this request's route answers in. */
     family: Family;
+  }
+}
+
+/**
+ * The family of the route that matched (as registered, so `/%64rivers` is
+ * `/drivers`), or, when none did, of the path as the router would decode it.
+ */
+export function requestFamily(request: FastifyRequest, prefix: string): Family {
+  const route = request.routeOptions?.url;
+  if (route) return familyOf(route, prefix);
+  const path = request.url.split('?', 1)[0]!;
+  try {
+    return familyOf(decodeURIComponent(path), prefix);
+  } catch {
+    return familyOf(path, prefix);
   }
 }
 
