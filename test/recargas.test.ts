@@ -255,6 +255,9 @@ test('Idempotency-Key: a replayed top-up sells once; another body → 422', asyn
   assert.equal(await cajaSaldo(cajaId), 12.5);
   const different = await sell(h, { ...body, monto: 3 });
   assert.equal(different.statusCode, 422, different.body);
+  // Bodies compare as parsed JSON: an extra field, even one the route ignores, is another body.
+  const extra = await sell(h, { ...body, nota: 'x' });
+  assert.equal(extra.statusCode, 422, extra.body);
   assert.equal(cents((await saldos()).Tigo!), before - 250);
   const hist = (await call('GET', `/recargas/historial/clientes?id_caja_sesion=${sessionId}`, admin)).json();
   assert.equal(hist.length, 1);

@@ -48,6 +48,18 @@ const topup = async (driverId: string, extra: Record<string, unknown> = {}, toke
 };
 const confirm = (ccrId: string, payload?: unknown, headers?: Record<string, string>) => call('POST', `/drivers-balance/topups/${ccrId}/confirm`, adminToken, payload, headers);
 
+test('metadata is free-form: a number a double cannot hold keeps its exact text; the amount field is still refused', async () => {
+  const raw = `{"collectionPointId":"${point.id}","collectedByUserId":"${operador.id}","amount":"1.00","metadata":{"lat":40.41677512345678912,"n":2}}`;
+  const r = await call('POST', topupUrl, adminToken, raw, { 'content-type': 'application/json' });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  assert.deepEqual(r.body.data.metadata, { lat: '40.41677512345678912', n: 2 });
+  const bad = await call('POST', topupUrl, adminToken, raw.replace('"amount":"1.00"', '"amount":1.0000000000000000001'), { 'content-type': 'application/json' });
+  assertError(bad, 400, 'VALIDATION_ERROR');
+  assert.match(bad.body.message, /cannot be represented exactly/);
+  const cancel = await call('POST', `/drivers-balance/topups/${r.body.data.cashCollectionRecordId}/cancel`, adminToken, { reason: 'test' });
+  assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
+});
+
 test('create topup: pending record, wallet not credited, pendingTopupsAmount shows it', async () => {
   const r = await call('POST', topupUrl, adminToken, body({ currency: 'CUP', notes: 'Billetes de 50', description: 'cash topup at desk', metadata: { source: 'window-3', n: [1, 2] }, extra: 'ignored' }));
   assert.equal(r.status, 201, JSON.stringify(r.body));
@@ -215,7 +227,7 @@ test('debits: down to −allowedNegativeLimit, refused below and on a blocked wa
   await confirm((await topup(d.id, { amount: '100.00' })).cashCollectionRecordId, {});
   const url = `/drivers-balance/${d.id}/debits`;
   assertError(await call('POST', url, operador.token, { amount: '1', type: 'commission' }), 403, 'FORBIDDEN');
-  for (const bad of [{ amount: '1', type: 'tip' }, { amount: 1, type: 'commission' }, { amount: '1.001', type: 'penalty' }, { amount: '0', type: 'penalty' }, { type: 'penalty' }, { amount: '1', type: 'penalty', note: 'x'.repeat(251) }]) {
+  for (const bad of [{ amount: '1', type: 'tip' }, { amount: 1, type: 'commission' }, { amount: '1.001', type: 'penalty' }, { amount: '0', type: 'penalty' }, { type: 'penalty' }, { amount: '1', type: 'penalty', note: 'x'.repeat(256) }]) {
     assertError(await call('POST', url, adminToken, bad), 400, 'VALIDATION_ERROR');
   }
   assertError(await call('POST', `/drivers-balance/${missing}/debits`, adminToken, { amount: '1', type: 'commission' }), 404, 'WALLET_NOT_FOUND');

@@ -59,7 +59,8 @@ export function idempotencyOf<T>(
     method: request.method,
     path,
     key,
-    requestHash: createHash('sha256').update(canonical(request.body ?? null)).digest('hex'),
+    // Compared as parsed JSON, unknown fields included (API.md §0).
+    requestHash: createHash('sha256').update(canonical(request.parsedBody ?? null)).digest('hex'),
     family: request.family,
     status,
     render,

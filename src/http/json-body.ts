@@ -1,12 +1,13 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
 import { commonError } from './errors.js';
 
 // The one body parser: JSON only (any other content type is a 415).
 // - A JSON number whose text a double cannot hold exactly (10.0000000000000001,
-//   12345678901234567890, 1e309) is refused: JSON.parse would silently round
-//   it to a nearby value, and an amount with more than two decimals would then
-//   slip through as one with two. Money is never rounded (API.md §0).
+//   12345678901234567890, 1e309) in a field the route reads is refused:
+//   JSON.parse would silently round it to a nearby value, and an amount with
+//   more than two decimals would then slip through as one with two. Money is
+//   never rounded (API.md §0). Elsewhere it is kept as its text.
 // - An empty body is no body, so routes whose fields are all optional accept
 //   a client that always sends Content-Type: application/json.
 // - __proto__ and constructor keys are dropped, like any unknown field.
@@ -26,37 +27,96 @@ function canonicalDecimal(text: string): string {
   return `${m[1]}${digits}e${exponent}`;
 }
 
-/** The first number literal (outside strings) that a double does not represent exactly. */
-export function findInexactNumber(json: string): string | undefined {
+interface Inexact {
+  token: string;
+  start: number;
+  /** Object keys from the root down to the number (array positions are left out). */
+  path: string[];
+}
+
+/** Every number literal (outside strings) that a double does not represent exactly, with where it sits. */
+export function findInexactNumbers(json: string): Inexact[] {
+  const found: Inexact[] = [];
+  // One entry per open container: the key being read or valued in an object, null in an array.
+  const keys: Array<string | null> = [];
+  let expectKey = false;
   for (let i = 0; i < json.length; i++) {
     const c = json.charCodeAt(i);
     if (c === 34 /* " */) {
+      const from = i;
       for (i++; i < json.length && json.charCodeAt(i) !== 34; i++) if (json.charCodeAt(i) === 92 /* \ */) i++;
+      if (expectKey && keys.length > 0) {
+        try {
+          keys[keys.length - 1] = JSON.parse(json.slice(from, i + 1)) as string;
+        } catch {
+          // Malformed: the parser will say so.
+        }
+      }
       continue;
     }
-    if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
+    if (c === 123 /* { */ || c === 91 /* [ */) {
+      keys.push(c === 123 ? '' : null);
+      expectKey = c === 123;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) {
+      keys.pop();
+      expectKey = false;
+    } else if (c === 44 /* , */) {
+      expectKey = keys.length > 0 && keys[keys.length - 1] !== null;
+    } else if (c === 58 /* : */) {
+      expectKey = false;
+    } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
       NUMBER.lastIndex = i;
       const token = NUMBER.exec(json)?.[0];
       if (!token) continue;
       const value = Number(token);
-      if (!Number.isFinite(value) || canonicalDecimal(String(value)) !== canonicalDecimal(token)) return token;
+      if (!Number.isFinite(value) || canonicalDecimal(String(value)) !== canonicalDecimal(token)) {
+        found.push({ token, start: i, path: keys.filter((k): k is string => k !== null) });
+      }
       i += token.length - 1;
     }
   }
-  return undefined;
+  return found;
+}
+
+/** The body fields a route validates, when its schema is an object. */
+function bodyFields(request: FastifyRequest): Record<string, unknown> | undefined {
+  const schema = request.routeOptions?.schema?.body as { shape?: Record<string, unknown> } | undefined;
+  return schema?.shape;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body as parsed, before validation dropped unknown fields: what an Idempotency-Key compares. */
+    parsedBody: unknown;
+  }
 }
 
 export function installJsonBodyParser(app: FastifyInstance) {
+  app.decorateRequest('parsedBody', undefined);
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = body as string;
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    let text = body as string;
     if (text.trim() === '') return done(null, undefined);
-    const inexact = findInexactNumber(text);
-    if (inexact !== undefined) {
-      return done(commonError('VALIDATION_ERROR', `The number ${inexact.slice(0, 40)} cannot be represented exactly; amounts have at most 2 decimals`), undefined);
+    const inexact = findInexactNumbers(text);
+    if (inexact.length > 0) {
+      // A field the route reads (an amount, an id) is refused. Anywhere else
+      // (an unknown field, inside free-form metadata) the number is kept as
+      // its exact text, a string, rather than rounded.
+      const fields = bodyFields(request);
+      const read = inexact.find((n) => n.path.length === 1 && fields !== undefined && Object.hasOwn(fields, n.path[0]!));
+      if (read) {
+        return done(
+          commonError('VALIDATION_ERROR', `The number ${read.token.slice(0, 40)} cannot be represented exactly; amounts have at most 2 decimals`),
+          undefined,
+        );
+      }
+      for (const n of [...inexact].reverse()) {
+        text = `${text.slice(0, n.start)}"${n.token}"${text.slice(n.start + n.token.length)}`;
+      }
     }
     try {
-      done(null, sjson.parse(text, null, { protoAction: 'remove', constructorAction: 'remove' }));
+      request.parsedBody = sjson.parse(text, null, { protoAction: 'remove', constructorAction: 'remove' });
+      done(null, request.parsedBody);
     } catch {
       done(commonError('INVALID_JSON', 'Body is not valid JSON'), undefined);
     }
