@@ -196,7 +196,12 @@ export function authServiceFactory({ db, signer, refreshTtlSeconds }: AuthServic
           })
           .execute();
         if (env.password) log.info({ email }, 'created the first Administrador from ADMIN_EMAIL');
-        else log.warn(`created the first Administrador ${email} with password ${password} (shown once; change it)`);
+        else {
+          const line = `created the first Administrador ${email} with password ${password} (shown once; change it)`;
+          // Shown once: a LOG_LEVEL that hides warnings must not lose it.
+          if (['error', 'fatal', 'silent'].includes(log.level)) process.stderr.write(`${line}\n`);
+          else log.warn(line);
+        }
       });
     },
   };

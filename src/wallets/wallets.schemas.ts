@@ -245,7 +245,7 @@ export const debitBody = z.object({
   amount: walletAmount.meta({ example: '25.00' }),
   type: z.enum(DEBIT_TYPES),
   reference: text(255).optional(),
-  note: text(250).optional(),
+  note: text(255).optional(),
 });
 
 export const debitSchema = z
