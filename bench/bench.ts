@@ -2,9 +2,11 @@
 // already running (it starts nothing). Typical use, on PostgreSQL:
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench ADMIN_EMAIL=a@b.c ADMIN_PASSWORD=... npm start
 //   BENCH_URL=http://127.0.0.1:3000 ADMIN_EMAIL=a@b.c ADMIN_PASSWORD=... npm run bench
-// It sells 1.00 top-ups on one operator at concurrency 1, 16 and 64, reads
-// balances at 64, then checks that the operator balance moved by exactly the
-// accepted sales and that the ledger verifies.
+// It sells 1.00 top-ups on one operator at concurrency 1, 16 and 64, then at
+// 16 with a fresh Idempotency-Key on each, reads balances at 64, then checks
+// that the operator balance moved by exactly the accepted sales and that the
+// ledger verifies.
+import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 
 const base = (process.env.BENCH_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
@@ -84,14 +86,15 @@ const salesCount = async (): Promise<number> => (await must('GET', `/recargas/hi
 
 const before = await tigoCents();
 const soldBefore = await salesCount();
+const sale = JSON.stringify({ operadora: 'Tigo', numero_cliente: '78945612', monto: 1, id_caja_sesion: sessionId });
+const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 for (const c of [1, 16, 64]) {
-  await run('top-up', c, {
-    url: '/recargas/cliente',
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ operadora: 'Tigo', numero_cliente: '78945612', monto: 1, id_caja_sesion: sessionId }),
-  });
+  await run('top-up', c, { url: '/recargas/cliente', method: 'POST', headers, body: sale });
 }
+await run('top-up, keyed', 16, {
+  url: '/recargas/cliente',
+  requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, headers: { ...headers, 'idempotency-key': randomUUID() }, body: sale }) }],
+});
 await run('balances', 64, { url: '/recargas/operadoras/saldos', headers: { authorization: `Bearer ${token}` } });
 const after = await tigoCents();
 const sold = (await salesCount()) - soldBefore;

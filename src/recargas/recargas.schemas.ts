@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PAGE } from '../http/pagination.js';
 import { fromDate, intId, posAmount, queryInt, toDate } from '../http/schemas.js';
 import { OPERADORAS } from './recargas.tables.js';
 
@@ -62,7 +63,7 @@ export const historialQuery = z.object({
   numero_cliente: numeroCliente.optional(),
   from: fromDate.optional(),
   to: toDate.optional(),
-  page: queryInt(1, 1_000_000).optional(),
+  page: queryInt(1, MAX_PAGE).optional(),
   limit: queryInt(1, 1000).optional(),
 });
 export type HistorialQuery = z.output<typeof historialQuery>;

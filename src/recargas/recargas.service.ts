@@ -10,6 +10,7 @@ import { toJsonNumber } from '../ledger/money.js';
 import { recargasError } from './recargas.errors.js';
 import { processSales, salesAtOnce } from './sales.batch.js';
 import { groupCommit } from '../ledger/group-commit.js';
+import { offsetOf } from '../http/pagination.js';
 import type { HistorialQuery } from './recargas.schemas.js';
 import type { OperadoraNombre } from './recargas.tables.js';
 
@@ -77,10 +78,11 @@ export function recargasServiceFactory({ db, cajas }: RecargasServiceDeps) {
 
   const sales = groupCommit({ db, processBatch: processSales, oneStatement: salesAtOnce });
 
+  // With neither page nor limit, the whole history (as the seed returns it).
   const page = (q: HistorialQuery) => {
     if (q.page === undefined && q.limit === undefined) return null;
     const limit = q.limit ?? 100;
-    return { limit, offset: ((q.page ?? 1) - 1) * limit };
+    return { limit, offset: offsetOf(q.page ?? 1, limit) };
   };
 
   return {

@@ -6,7 +6,7 @@ import type { Db } from '../db/transaction.js';
 import { runIdempotent, type Idempotency } from '../http/idempotency.js';
 import { InsufficientFundsError, postTransfer, worldAccount } from '../ledger/ledger.js';
 import { formatDecimal, parseDecimal } from '../ledger/money.js';
-import { containsPattern, offsetOf, pageMeta } from './pagination.js';
+import { containsPattern, offsetOf, pageMeta } from '../http/pagination.js';
 import { driverIdOfUser, lockWalletOfDriver, movementJson } from './wallets.queries.js';
 import { walletError } from './wallets.errors.js';
 import type { DebitType } from './wallets.tables.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import { inTransaction, type Db } from '../db/transaction.js';
-import { offsetOf, pageMeta } from './pagination.js';
+import { offsetOf, pageMeta } from '../http/pagination.js';
 import { pointAccount } from './wallets.queries.js';
 import { walletError } from './wallets.errors.js';
 import type { WalletTables } from './wallets.tables.js';

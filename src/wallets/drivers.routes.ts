@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ok } from '../http/family.js';
-import { paged } from './pagination.js';
+import { paged } from '../http/pagination.js';
 import { driverJson } from './drivers.service.js';
 import { pointJson } from './collection-points.service.js';
 import {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { actorOf } from '../auth/auth.hook.js';
 import { ok } from '../http/family.js';
-import { paged } from './pagination.js';
+import { paged } from '../http/pagination.js';
 import {
   driverIdParams,
   envelope,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Actor } from '../auth/auth.service.js';
 import { inTransaction, type Db } from '../db/transaction.js';
-import { offsetOf, pageMeta } from './pagination.js';
+import { offsetOf, pageMeta } from '../http/pagination.js';
 import { lockWalletOfDriver, walletOfDriver } from './wallets.queries.js';
 import type { WalletStatus } from './wallets.tables.js';
 

@@ -6,7 +6,7 @@ import type { Db, Tx } from '../db/transaction.js';
 import { runIdempotent, type Idempotency } from '../http/idempotency.js';
 import { PendingAlreadyResolvedError, createPendingTransfer, postPendingTransfer, voidPendingTransfer } from '../ledger/ledger.js';
 import { formatDecimal, parseDecimal } from '../ledger/money.js';
-import { offsetOf, pageMeta } from './pagination.js';
+import { offsetOf, pageMeta } from '../http/pagination.js';
 import { pointAccount, topupJson, type TopupRow } from './wallets.queries.js';
 import { walletError } from './wallets.errors.js';
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { queryInt } from '../http/schemas.js';
+import { queryInt } from './schemas.js';
 
-// Page/limit query parameters and the meta block of paginated wallet lists.
+// Page/limit query parameters, offsets, and the meta block of paginated
+// wallet lists (the recargas histories page with the same offsets).
 // Query strings are text: parsed explicitly, anything else is a 400.
 
 export const MAX_PAGE = 1_000_000;
