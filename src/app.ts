@@ -107,8 +107,12 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
         version: '1.0.0',
         description:
           'Cash registers, mobile top-ups (recargas) and driver wallets on one double-entry ledger. ' +
-          'Money routes accept an optional Idempotency-Key header. POS amounts are JSON numbers with at most ' +
-          'two decimals; wallet amounts are decimal strings ("150.00"). See the README for the rules.',
+          'Money routes accept an optional Idempotency-Key header (1–255 visible ASCII characters, scoped to user, ' +
+          'method and path): a retry with the same body (compared as parsed JSON) replays the first response, ' +
+          '4xx refusals included, with the header idempotent-replayed: true; another body is a 422; a twin still ' +
+          'in flight is a 409. A request refused before it ran (401, 403 for the role, 400) takes no key. ' +
+          'POS amounts are JSON numbers with at most two decimals; wallet amounts are decimal strings ("150.00"); ' +
+          'a number literal a double cannot hold exactly is a 400 in a field the route reads. See the README for the rules.',
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
