@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { sql } from 'kysely';
-import type { Tx } from '../src/db/transaction.js';
+import type { Db } from '../src/db/transaction.js';
 import { groupCommit, type Outcome } from '../src/ledger/group-commit.js';
 import { testDatabase } from './helper.js';
 
@@ -11,7 +11,7 @@ after(() => database.close());
 await sql`create table gc_rows (id text, constraint gc_rows_once unique (id) deferrable initially deferred)`.execute(db);
 
 const batches: string[][] = [];
-async function processBatch(trx: Tx, jobs: string[]): Promise<Outcome<string>[]> {
+async function processBatch(trx: Db, jobs: string[]): Promise<Outcome<string>[]> {
   batches.push(jobs);
   if (jobs.includes('boom') && jobs.length > 1) throw new Error('statement failed');
   const out: Outcome<string>[] = [];
@@ -55,22 +55,19 @@ test('a failed COMMIT fails the batch and runs nothing again (its outcome is unk
   assert.deepEqual((await rows()).filter((r) => r.startsWith('c')), ['c0']);
 });
 
-// A batch that is one statement runs without BEGIN/COMMIT (oneStatement).
-const oneStatement = {
-  accepts: (jobs: string[]) => jobs.every((j) => j.startsWith('d') || j.startsWith('e') || j === 'boom' || j === 'lost'),
-  async run(q: typeof db, jobs: string[]): Promise<Outcome<string>[]> {
-    batches.push(jobs);
-    // 'boom' makes the server refuse the statement (division by zero): nothing is written.
-    await sql`insert into gc_rows (id) select j from unnest(${jobs}::text[]) j where 1 / ${jobs.includes('boom') ? 0 : 1}::integer = 1`.execute(q);
-    // 'lost' stands for a connection lost after the server committed: the outcome is unknown here.
-    if (jobs.includes('lost')) throw new Error('Connection terminated unexpectedly');
-    return jobs.map((value) => ({ ok: true, value }));
-  },
-};
+// A batch that is one statement runs without BEGIN/COMMIT (singleStatement).
+async function oneStatement(q: Db, jobs: string[]): Promise<Outcome<string>[]> {
+  batches.push(jobs);
+  // 'boom' makes the server refuse the statement (division by zero): nothing is written.
+  await sql`insert into gc_rows (id) select j from unnest(${jobs}::text[]) j where 1 / ${jobs.includes('boom') ? 0 : 1}::integer = 1`.execute(q);
+  // 'lost' stands for a connection lost after the server committed: the outcome is unknown here.
+  if (jobs.includes('lost')) throw new Error('Connection terminated unexpectedly');
+  return jobs.map((value) => ({ ok: true, value }));
+}
 
 test('a one-statement batch: a statement the server refuses wrote nothing, so each job runs again alone', async () => {
   batches.length = 0;
-  const gc = groupCommit({ db, processBatch, oneStatement });
+  const gc = groupCommit({ db, processBatch: oneStatement, singleStatement: true });
   const results = await Promise.allSettled(['d0', 'd1', 'boom', 'd2'].map((j) => gc.submit(j)));
   assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
   assert.deepEqual(batches.slice(0, 2), [['d0'], ['d1', 'boom', 'd2']]);
@@ -81,7 +78,7 @@ test('a one-statement batch: a statement the server refuses wrote nothing, so ea
 
 test('a one-statement batch whose answer was lost fails whole and runs nothing again', async () => {
   batches.length = 0;
-  const gc = groupCommit({ db, processBatch, oneStatement });
+  const gc = groupCommit({ db, processBatch: oneStatement, singleStatement: true });
   const results = await Promise.allSettled(['e0', 'e1', 'lost'].map((j) => gc.submit(j)));
   assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected']);
   assert.deepEqual(batches, [['e0'], ['e1', 'lost']], 'no job was run a second time');

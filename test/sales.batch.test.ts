@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Actor } from '../src/auth/auth.service.js';
-import { DomainError } from '../src/http/errors.js';
+import { DomainError, ReplayedResponse } from '../src/http/errors.js';
 import type { Outcome } from '../src/ledger/group-commit.js';
 import { decideSales, type SaleJob } from '../src/recargas/sales.batch.js';
-import type { Recarga } from '../src/recargas/recargas.service.js';
+import { recargaJson, type Recarga } from '../src/recargas/recargas.service.js';
 import { bearer, buildTestApp } from './helper.js';
 
 // One batch of top-ups, decided in one statement (sales.batch.ts): every
@@ -117,4 +117,56 @@ test('a batch in which every sale is refused writes nothing', async () => {
   const after = await db.selectFrom('ledger_transfers').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow();
   assert.equal(after.n, before.n);
   assert.equal((await call('GET', `/cajas/sesion/${mine}`, admin)).json().total_ingresos, 0);
+});
+
+test('keys in one batch: a twin is in flight, refusals are stored too, and replays are byte-identical', async () => {
+  const op1 = await ctx.user('Operador');
+  const mine = await openShift(op1.token, 'Caja lote 4');
+  const adminSession = (await call('GET', '/cajas/sesion-activa', admin)).json().id as number;
+  assert.equal((await call('POST', '/recargas/inyeccion', admin, { operadora_destino: 'Viva', monto: 3, id_caja_sesion: adminSession })).statusCode, 201);
+  const viva = await db.selectFrom('operadoras').select(['id', 'account_id']).where('nombre_operadora', '=', 'Viva').executeTakeFirstOrThrow();
+  const actor = await actorOf(op1.token);
+  const idem = (key: string, requestHash: string): SaleJob['idem'] => ({
+    userId: actor.id,
+    method: 'POST',
+    path: '/recargas/cliente',
+    key,
+    requestHash,
+    family: 'pos',
+    status: 201,
+    render: recargaJson,
+  });
+  const job = (monto: bigint, key?: string, hash = `h${monto}`): SaleJob => ({
+    actor,
+    operadora: 'Viva',
+    operator: viva,
+    numero_cliente: '70000003',
+    monto,
+    sessionId: mine,
+    ...(key ? { idem: idem(key, hash) } : {}),
+  });
+
+  const first = await decideSales(db, [job(200n, 'k-ok'), job(200n, 'k-ok'), job(200n, 'k-refused'), job(100n)]);
+  assert.deepEqual(first.map(outcomeCode), ['ok', 'IDEMPOTENCY_REQUEST_IN_FLIGHT', 'OPERATOR_INSUFFICIENT_BALANCE', 'ok']);
+  const sale = (first[0] as { ok: true; value: Recarga }).value;
+
+  const again = await decideSales(db, [job(200n, 'k-ok'), job(200n, 'k-refused'), job(1n)]);
+  const replay = again[0] as { ok: false; error: ReplayedResponse };
+  assert.ok(replay.error instanceof ReplayedResponse);
+  assert.equal(replay.error.status, 201);
+  assert.equal(replay.error.body, JSON.stringify(recargaJson(sale)), 'the stored body is the first response, byte for byte');
+  const refused = again[1] as { ok: false; error: ReplayedResponse };
+  assert.ok(refused.error instanceof ReplayedResponse);
+  assert.equal(refused.error.status, 409);
+  assert.equal(JSON.parse(refused.error.body).message, 'Viva has not enough saldo_actual for this top-up');
+  assert.deepEqual(again.slice(2).map(outcomeCode), ['OPERATOR_INSUFFICIENT_BALANCE']);
+  assert.deepEqual((await decideSales(db, [job(300n, 'k-ok', 'another body')])).map(outcomeCode), ['IDEMPOTENCY_KEY_REUSED']);
+
+  const history = (await call('GET', `/recargas/historial/clientes?id_caja_sesion=${mine}`, admin)).json() as { id: number }[];
+  assert.equal(history.length, 2, 'one keyed and one unkeyed sale, nothing else');
+  const keys = await db.selectFrom('idempotency_keys').select(['key', 'status_code']).where('user_id', '=', actor.id).orderBy('key').execute();
+  assert.deepEqual(keys, [
+    { key: 'k-ok', status_code: 201 },
+    { key: 'k-refused', status_code: 409 },
+  ]);
 });

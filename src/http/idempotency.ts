@@ -70,7 +70,11 @@ export function idempotencyOf<T>(
 /** What identifies a request's key; its render function is not needed to claim it. */
 type Scope = Omit<Idempotency<unknown>, 'render'>;
 
-const lockKey = (i: Scope) => [i.userId, i.method, i.path, i.key].join('\n');
+/** The text whose hash names the key's advisory lock. */
+export const lockKey = (i: Scope) => [i.userId, i.method, i.path, i.key].join('\n');
+
+export const inFlightError = () => commonError('IDEMPOTENCY_REQUEST_IN_FLIGHT', 'A request with this Idempotency-Key is still being processed');
+export const keyReusedError = () => commonError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body');
 
 /**
  * Claims the keys of several requests at once (one statement for the locks,
@@ -92,7 +96,7 @@ export async function claimIdempotencyKeys(trx: Tx, scopes: ReadonlyArray<Scope 
     const k = lockKey(s);
     // Advisory locks are re-entrant within a transaction: a twin in the same batch is in flight too.
     if (!rows[n]?.locked || seen.has(k)) {
-      answers[i] = commonError('IDEMPOTENCY_REQUEST_IN_FLIGHT', 'A request with this Idempotency-Key is still being processed');
+      answers[i] = inFlightError();
     }
     seen.add(k);
   });
@@ -110,7 +114,7 @@ export async function claimIdempotencyKeys(trx: Tx, scopes: ReadonlyArray<Scope 
     if (!previous) continue;
     answers[i] =
       previous.request_hash !== s.requestHash
-        ? commonError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body')
+        ? keyReusedError()
         : new ReplayedResponse(previous.status_code, previous.body);
   }
   return answers;

@@ -1,4 +1,4 @@
-import { inTransaction, type Db, type Tx } from '../db/transaction.js';
+import { inTransaction, type Db } from '../db/transaction.js';
 
 // Group commit for hot paths. Requests that arrive while a batch is being
 // written wait in a queue and go into the next batch: one transaction, a
@@ -16,14 +16,14 @@ export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 export interface GroupCommitOptions<J, R> {
   db: Db;
   /** Decides and writes a whole batch in one transaction; one outcome per job, in order. */
-  processBatch: (trx: Tx, jobs: J[]) => Promise<Outcome<R>[]>;
+  processBatch: (q: Db, jobs: J[]) => Promise<Outcome<R>[]>;
   /**
-   * A batch that `accepts` says is a single statement runs as `run`, with no
-   * BEGIN or COMMIT around it: PostgreSQL makes the statement its own
-   * transaction, so the batch costs one round trip and holds its locks for
-   * that statement and its commit only.
+   * processBatch is a single statement: it then runs with no BEGIN or COMMIT
+   * around it. PostgreSQL makes the statement its own transaction, so a batch
+   * costs one round trip and holds its locks for that statement and its
+   * commit only. (A job run again alone still gets a transaction.)
    */
-  oneStatement?: { accepts: (jobs: J[]) => boolean; run: (db: Db, jobs: J[]) => Promise<Outcome<R>[]> };
+  singleStatement?: boolean;
   maxBatch?: number;
 }
 
@@ -35,7 +35,7 @@ export interface GroupCommitOptions<J, R> {
 const refusedByServer = (err: unknown) =>
   typeof err === 'object' && err !== null && /^[0-9A-Z]{5}$/.test(String((err as { code?: unknown }).code ?? ''));
 
-export function groupCommit<J, R>({ db, processBatch, oneStatement, maxBatch = 256 }: GroupCommitOptions<J, R>) {
+export function groupCommit<J, R>({ db, processBatch, singleStatement = false, maxBatch = 256 }: GroupCommitOptions<J, R>) {
   type Entry = { job: J; resolve: (r: R) => void; reject: (e: unknown) => void };
   const queue: Entry[] = [];
   // One batch decides at a time. As soon as it has written and sends its
@@ -58,13 +58,13 @@ export function groupCommit<J, R>({ db, processBatch, oneStatement, maxBatch = 2
   /** Outcomes of a batch, or how it failed: whether it wrote nothing, or may have committed. */
   async function attempt(batch: Entry[], handOver: () => void): Promise<Outcome<R>[] | { failed: unknown; nothingWritten: boolean }> {
     const jobs = batch.map((e) => e.job);
-    if (oneStatement?.accepts(jobs)) {
+    if (singleStatement) {
       // Measured on a 2-core machine, overlapping a one-statement batch with
       // the next (which then waits on the row locks inside the server) was
       // slower than running them back to back: the next batch starts when
       // this one has committed.
       try {
-        return await oneStatement.run(db, jobs);
+        return await processBatch(db, jobs);
       } catch (err) {
         return { failed: err, nothingWritten: refusedByServer(err) };
       } finally {

@@ -8,7 +8,7 @@ import { runIdempotent } from '../http/idempotency.js';
 import { InsufficientFundsError, postTransfer } from '../ledger/ledger.js';
 import { toJsonNumber } from '../ledger/money.js';
 import { recargasError } from './recargas.errors.js';
-import { processSales, salesAtOnce } from './sales.batch.js';
+import { decideSales } from './sales.batch.js';
 import { groupCommit } from '../ledger/group-commit.js';
 import { offsetOf } from '../http/pagination.js';
 import type { HistorialQuery } from './recargas.schemas.js';
@@ -76,7 +76,7 @@ export function recargasServiceFactory({ db, cajas }: RecargasServiceDeps) {
     return op;
   };
 
-  const sales = groupCommit({ db, processBatch: processSales, oneStatement: salesAtOnce });
+  const sales = groupCommit({ db, processBatch: decideSales, singleStatement: true });
 
   // With neither page nor limit, the whole history (as the seed returns it).
   const page = (q: HistorialQuery) => {

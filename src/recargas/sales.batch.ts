@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import type { Actor } from '../auth/auth.service.js';
 import { isAdmin, sessionRefusalError, type SessionRefusalCode } from '../cajas/cajas.queries.js';
-import type { Db, Tx } from '../db/transaction.js';
-import { DomainError } from '../http/errors.js';
-import { claimIdempotencyKeys, recordIdempotentResponses, type Idempotency } from '../http/idempotency.js';
+import type { Db } from '../db/transaction.js';
+import { ReplayedResponse, type DomainError } from '../http/errors.js';
+import { errorBody } from '../http/family.js';
+import { inFlightError, keyReusedError, lockKey, type Idempotency } from '../http/idempotency.js';
 import type { Outcome } from '../ledger/group-commit.js';
 import { postTransfersFrom } from '../ledger/ledger.js';
 import { recargasError } from './recargas.errors.js';
@@ -11,16 +12,27 @@ import type { Recarga as Sale } from './recargas.service.js';
 import type { OperadoraNombre } from './recargas.tables.js';
 
 // Client top-ups, decided and written a batch at a time (see group-commit.ts)
-// by one statement, so a batch holds the hot rows (the operator's float, the
-// register's cash, the session) for one round trip and its commit only.
+// by one statement, run on its own (no BEGIN/COMMIT), so a batch holds the
+// hot rows (the operator's float, the register's cash, the session) for one
+// round trip and its commit only.
 //
-// The statement locks the sessions, then the accounts in id order (the order
-// used everywhere), and decides each sale in arrival order exactly as it
-// would be decided alone: 404 → 403 (ownership) → 409 (closed session, as
-// sessionRefusal says), then 409 when the float cannot pay it after the
-// sales accepted before it. It then writes the accepted ones set-wise: their
-// ledger transfers and balances (postTransfersFrom), the recargas, their
-// session movements and the session totals. A refused sale writes nothing.
+// The statement first claims the Idempotency-Keys as http/idempotency.ts
+// does: a transaction-scoped advisory lock per key (taken elsewhere, or the
+// same key twice in the batch: 409 in flight), then the stored response
+// (replayed, or 422 for another body). It locks the sessions, then the
+// accounts in id order (the order used everywhere), and decides each
+// remaining sale in arrival order exactly as it would be decided alone:
+// 404 → 403 (ownership) → 409 (closed session, as sessionRefusal says), then
+// 409 when the float cannot pay it after the sales accepted before it. It
+// writes the accepted ones set-wise: their ledger transfers and balances
+// (postTransfersFrom), the recargas, their session movements and the session
+// totals; and the response of every keyed sale it decided, with the key. A
+// refused sale writes nothing else.
+//
+// A key stored by a twin that committed after this statement's snapshot was
+// taken is missed by the lookup, but not by the primary key: the insert
+// fails, the statement is undone, and group-commit runs each sale again
+// alone, which then finds it.
 
 export interface SaleJob {
   actor: Actor;
@@ -33,23 +45,49 @@ export interface SaleJob {
 }
 
 type Refusal = SessionRefusalCode | 'OPERATOR_INSUFFICIENT_BALANCE';
+const REFUSALS: Refusal[] = ['SESSION_NOT_FOUND', 'SESSION_NOT_OWNED', 'SESSION_CLOSED', 'OPERATOR_INSUFFICIENT_BALANCE'];
+
+const refusalError = (code: Refusal, job: SaleJob): DomainError =>
+  code === 'OPERATOR_INSUFFICIENT_BALANCE'
+    ? recargasError(code, `${job.operadora} has not enough saldo_actual for this top-up`)
+    : sessionRefusalError(code, job.sessionId);
+
+// A keyed sale's response is stored by the statement itself: rendered here
+// with these two stand-ins, which the statement replaces with the sale's id
+// and time. Neither can occur elsewhere in a sale (no field is negative, and
+// no sale is dated in year 1).
+const ID_MARK = -987654321;
+const TIME_MARK = new Date(Date.UTC(1, 0, 1));
+const TIME_MARK_TEXT = TIME_MARK.toISOString();
 
 interface DecidedRow {
-  n: bigint;
+  claim: 'IN_FLIGHT' | 'KEY_REUSED' | 'REPLAY' | null;
+  status_code: number | null;
+  body: string | null;
   refusal: Refusal | null;
   id: number | null;
-  fecha_hora: Date | null;
+  fecha: string | null;
   currencies: bigint;
 }
 
 const text = (values: ReadonlyArray<{ toString(): string }>) => values.map((v) => v.toString());
+const keyed = <T>(jobs: SaleJob[], pick: (idem: Idempotency<Sale>, job: SaleJob) => T) => jobs.map((j) => (j.idem ? pick(j.idem, j) : null));
 
-/**
- * Decides and writes a batch of sales in one statement. Without
- * Idempotency-Keys that is the whole batch, run on its own (group-commit.ts
- * oneStatement); keyed batches run it inside processSales' transaction.
- */
+/** Decides and writes a batch of sales, keys included, in one statement (see above). */
 export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale>[]> {
+  const okBody = (idem: Idempotency<Sale>, job: SaleJob) =>
+    JSON.stringify(
+      idem.render({ id: ID_MARK, operadora: job.operadora, numero_cliente: job.numero_cliente, monto: job.monto, fecha_hora: TIME_MARK, id_caja_sesion: job.sessionId }),
+    );
+  const refusalBodies = (idem: Idempotency<Sale>, job: SaleJob) =>
+    JSON.stringify(
+      Object.fromEntries(
+        REFUSALS.map((code) => {
+          const err = refusalError(code, job);
+          return [code, { status: err.status, body: JSON.stringify(errorBody(idem.family, err)) }];
+        }),
+      ),
+    );
   const { rows } = await sql<DecidedRow>`/*prepare*/
     with recursive
     j as (
@@ -57,40 +95,67 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
                            ${text(jobs.map((j) => j.monto))}::bigint[], ${jobs.map((j) => j.actor.id)}::uuid[],
                            ${jobs.map((j) => isAdmin(j.actor))}::boolean[], ${jobs.map((j) => j.operator.id)}::integer[],
                            ${jobs.map((j) => j.numero_cliente)}::text[],
-                           ${jobs.map((j) => `Recarga ${j.operadora} ${j.numero_cliente}`)}::text[])
-        with ordinality as j(sess, float_account, monto, actor, admin, op, numero, motivo, n)
+                           ${jobs.map((j) => `Recarga ${j.operadora} ${j.numero_cliente}`)}::text[],
+                           ${keyed(jobs, (i) => lockKey(i))}::text[], ${keyed(jobs, (i) => i.method)}::text[],
+                           ${keyed(jobs, (i) => i.path)}::text[], ${keyed(jobs, (i) => i.key)}::text[],
+                           ${keyed(jobs, (i) => i.requestHash)}::text[], ${keyed(jobs, (i) => i.status)}::integer[],
+                           ${keyed(jobs, okBody)}::text[], ${keyed(jobs, refusalBodies)}::text[])
+        with ordinality as j(sess, float_account, monto, actor, admin, op, numero, motivo,
+                             lock_key, kmethod, kpath, kkey, khash, kstatus, ok_body, refusal_bodies, n)
+    ),
+    claims as materialized (
+      select n, pg_try_advisory_xact_lock(hashtextextended(lock_key, 0)) as locked,
+             row_number() over (partition by lock_key order by n) as nth
+        from j
+       where lock_key is not null
+    ),
+    answered as (
+      select c.n,
+             case when not c.locked or c.nth > 1 then 'IN_FLIGHT'
+                  when k.key is null then null
+                  when k.request_hash <> j.khash then 'KEY_REUSED'
+                  else 'REPLAY' end as claim,
+             k.status_code, k.body
+        from claims c
+        join j on j.n = c.n
+        left join idempotency_keys k on k.user_id = j.actor and k.method = j.kmethod and k.path = j.kpath and k.key = j.kkey
+    ),
+    live as (
+      select j.*, row_number() over (order by j.n) as m
+        from j left join answered a on a.n = j.n
+       where a.claim is null
     ),
     sessions as (
       select cs.id, cs.id_caja, cs.id_usuario, cs.estado_sesion, k.account_id
         from caja_sesiones cs join cajas k on k.id = cs.id_caja
-       where cs.id in (select sess from j)
+       where cs.id in (select sess from live)
        order by cs.id
          for no key update of cs
     ),
     accounts as (
       select id, posted - pending_debits as available, floor from ledger_accounts
-       where id in (select float_account from j) or id in (select account_id from sessions)
+       where id in (select float_account from live) or id in (select account_id from sessions)
        order by id
          for no key update
     ),
     js as (
-      select j.*, s.id_caja, s.account_id as cash_account,
+      select l.*, s.id_caja, s.account_id as cash_account,
              case when s.id is null then 'SESSION_NOT_FOUND'
-                  when not j.admin and s.id_usuario <> j.actor then 'SESSION_NOT_OWNED'
+                  when not l.admin and s.id_usuario <> l.actor then 'SESSION_NOT_OWNED'
                   when s.estado_sesion <> 'ABIERTA' then 'SESSION_CLOSED' end as refusal,
-             array_position((select array_agg(id order by id) from accounts), j.float_account) as k
-        from j left join sessions s on s.id = j.sess
+             array_position((select array_agg(id order by id) from accounts), l.float_account) as k
+        from live l left join sessions s on s.id = l.sess
     ),
-    -- Sale n is decided on what the floats can still pay after the sales
+    -- Sale m is decided on what the floats can still pay after the sales
     -- before it: available[k] is what account k of accounts can pay.
-    d(n, available, refusal) as (
+    d(m, available, refusal) as (
       select 0::bigint, (select array_agg(available order by id) from accounts), null::text
       union all
-      select js.n,
+      select js.m,
              case when ok then d.available[:js.k - 1] || (d.available[js.k] - js.monto) || d.available[js.k + 1:]
                   else d.available end,
              case when ok then null else coalesce(js.refusal, 'OPERATOR_INSUFFICIENT_BALANCE') end
-        from d join js on js.n = d.n + 1
+        from d join js on js.m = d.m + 1
         cross join lateral (
           select js.refusal is null
              and (f.floor is null or d.available[js.k] - js.monto >= f.floor) as ok
@@ -99,10 +164,10 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
     ),
     v as materialized (
       select js.*, nextval('recargas_cliente_id_seq')::integer as id
-        from (select js.* from js join d on d.n = js.n and d.refusal is null order by js.n) js
+        from (select js.* from js join d on d.m = js.m and d.refusal is null order by js.m) js
     ),
     t as (
-      select n, float_account as debit, cash_account as credit, monto as amount, 'RECARGA' as kind,
+      select m as n, float_account as debit, cash_account as credit, monto as amount, 'RECARGA' as kind,
              'recarga_cliente' as ref_type, id::text as ref_id, actor as user_id
         from v
     ),
@@ -111,33 +176,52 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
       insert into recargas_cliente (id, id_operadora, numero_cliente, monto, id_caja_sesion, id_usuario, transfer_id)
       select v.id, v.op, v.numero, v.monto, v.sess, v.actor, p.id
         from v join ledger_posted p on p.ref_id = v.id::text
-       order by v.n
-      returning id, fecha_hora, transfer_id
+       order by v.m
+      returning id, fecha_hora, transfer_id,
+                to_char(fecha_hora at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as fecha
     ),
     movements as (
       insert into caja_movimientos (id_caja, id_sesion_caja, tipo, monto, motivo, origen, id_origen, transfer_id, fecha)
       select v.id_caja, v.sess, 'INGRESO', v.monto, v.motivo, 'RECARGA', r.id, r.transfer_id, r.fecha_hora
         from r join v on v.id = r.id
-       order by v.n
+       order by v.m
     ),
     totals as (
       update caja_sesiones s set total_ingresos = s.total_ingresos + x.sum
         from (select sess, sum(monto)::bigint as sum from v group by sess) x
        where s.id = x.sess
+    ),
+    keys as (
+      insert into idempotency_keys (user_id, method, path, key, request_hash, status_code, body)
+      select js.actor, js.kmethod, js.kpath, js.kkey, js.khash,
+             coalesce((js.refusal_bodies::jsonb -> d.refusal ->> 'status')::integer, js.kstatus),
+             case when d.refusal is null
+                  then replace(replace(js.ok_body, ${String(ID_MARK)}::text, r.id::text), ${TIME_MARK_TEXT}::text, r.fecha)
+                  else js.refusal_bodies::jsonb -> d.refusal ->> 'body' end
+        from js
+        join d on d.m = js.m
+        left join v on v.m = js.m
+        left join r on r.id = v.id
+       where js.lock_key is not null
     )
-    select d.n, d.refusal, r.id, r.fecha_hora, (select count(distinct currency) from ledger_balances) as currencies
-      from d left join v on v.n = d.n left join r on r.id = v.id
-     where d.n > 0
-     order by d.n`.execute(db);
+    select a.claim, a.status_code, a.body, d.refusal, r.id, r.fecha,
+           (select count(distinct currency) from ledger_balances) as currencies
+      from j
+      left join answered a on a.n = j.n
+      left join live l on l.n = j.n
+      left join d on d.m = l.m
+      left join v on v.m = l.m
+      left join r on r.id = v.id
+     order by j.n`.execute(db);
 
   if (rows.length !== jobs.length) throw new Error(`sale batch decided ${rows.length} of ${jobs.length} sales`);
   if (rows.some((r) => r.currencies > 1n)) throw new Error('a sale batch moved money between currencies');
   return rows.map((row, i): Outcome<Sale> => {
     const job = jobs[i]!;
-    if (row.refusal === 'OPERATOR_INSUFFICIENT_BALANCE') {
-      return { ok: false, error: recargasError(row.refusal, `${job.operadora} has not enough saldo_actual for this top-up`) };
-    }
-    if (row.refusal) return { ok: false, error: sessionRefusalError(row.refusal, job.sessionId) };
+    if (row.claim === 'IN_FLIGHT') return { ok: false, error: inFlightError() };
+    if (row.claim === 'KEY_REUSED') return { ok: false, error: keyReusedError() };
+    if (row.claim === 'REPLAY') return { ok: false, error: new ReplayedResponse(row.status_code!, row.body!) };
+    if (row.refusal) return { ok: false, error: refusalError(row.refusal, job) };
     return {
       ok: true,
       value: {
@@ -145,36 +229,10 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
         operadora: job.operadora,
         numero_cliente: job.numero_cliente,
         monto: job.monto,
-        fecha_hora: row.fecha_hora!,
+        // The same text the stored response got, so a replay is byte-identical.
+        fecha_hora: new Date(row.fecha!),
         id_caja_sesion: job.sessionId,
       },
     };
   });
-}
-
-/** Without keys a batch is decideSales alone; with them the keys are claimed and answered in the same transaction. */
-export const salesAtOnce = { accepts: (jobs: SaleJob[]) => jobs.every((j) => !j.idem), run: decideSales };
-
-export async function processSales(trx: Tx, jobs: SaleJob[]): Promise<Outcome<Sale>[]> {
-  const outcomes: Array<Outcome<Sale> | undefined> = new Array(jobs.length);
-  const claims = await claimIdempotencyKeys(trx, jobs.map((j) => j.idem));
-  claims.forEach((error, i) => {
-    if (error) outcomes[i] = { ok: false, error };
-  });
-  const live = jobs.flatMap((job, i) => (outcomes[i] ? [] : [{ job, i }]));
-  if (live.length === 0) return outcomes as Outcome<Sale>[];
-
-  const decided = await decideSales(trx, live.map(({ job }) => job));
-  live.forEach(({ i }, k) => (outcomes[i] = decided[k]));
-
-  // Keyed requests that ran keep their answer, refusals included.
-  await recordIdempotentResponses(
-    trx,
-    live.flatMap(({ job, i }) => {
-      const outcome = outcomes[i]!;
-      if (!job.idem || (!outcome.ok && !(outcome.error instanceof DomainError))) return [];
-      return [{ idem: job.idem, outcome: outcome as { ok: true; value: Sale } | { ok: false; error: DomainError } }];
-    }),
-  );
-  return outcomes as Outcome<Sale>[];
 }
