@@ -50,6 +50,9 @@ const POS_CURRENCY = 'BOB';
 export async function buildApp({ config, db, jwtSecret, logger = false }: AppOptions) {
   const app = Fastify({
     logger,
+    // One line per request, written when it completes (below), instead of
+    // Fastify's two: the log costs half the writes on the hot path.
+    disableRequestLogging: true,
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
     trustProxy: config.TRUST_PROXY,
@@ -70,6 +73,9 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app, config.API_PREFIX);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
