@@ -85,3 +85,16 @@ test('a one-statement batch whose answer was lost fails whole and runs nothing a
   // It had committed: a client retry with its Idempotency-Key would find it.
   assert.deepEqual((await rows()).filter((r) => r.startsWith('e') || r === 'lost'), ['e0', 'e1', 'lost']);
 });
+
+test('a one-statement batch of one job that hits a deadlock runs again (in a transaction) instead of failing', async () => {
+  batches.length = 0;
+  let calls = 0;
+  const flaky = async (q: Db, jobs: string[]): Promise<Outcome<string>[]> => {
+    if (calls++ === 0) throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    return oneStatement(q, jobs);
+  };
+  const gc = groupCommit({ db, processBatch: flaky, singleStatement: true });
+  assert.equal(await gc.submit('f0'), 'f0');
+  assert.equal(calls, 2);
+  assert.deepEqual((await rows()).filter((r) => r.startsWith('f')), ['f0']);
+});

@@ -15,7 +15,7 @@ export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
 export interface GroupCommitOptions<J, R> {
   db: Db;
-  /** Decides and writes a whole batch in one transaction; one outcome per job, in order. */
+  /** Decides and writes a whole batch in one transaction (or one statement, below); one outcome per job, in order. */
   processBatch: (q: Db, jobs: J[]) => Promise<Outcome<R>[]>;
   /**
    * processBatch is a single statement: it then runs with no BEGIN or COMMIT
@@ -38,10 +38,10 @@ const refusedByServer = (err: unknown) =>
 export function groupCommit<J, R>({ db, processBatch, singleStatement = false, maxBatch = 256 }: GroupCommitOptions<J, R>) {
   type Entry = { job: J; resolve: (r: R) => void; reject: (e: unknown) => void };
   const queue: Entry[] = [];
-  // One batch decides at a time. As soon as it has written and sends its
-  // COMMIT, the next one starts: its first statement then waits on the hot
-  // rows' locks, so the commit's fsync overlaps the next batch's work, and
-  // the row locks still put the batches in order.
+  // One batch decides at a time. In a transaction, as soon as it has written
+  // and sends its COMMIT, the next one starts: its first statement then waits
+  // on the hot rows' locks, so the commit's fsync overlaps the next batch's
+  // work, and the row locks still put the batches in order.
   let deciding = false;
 
   const settle = (entry: Entry, outcome: Outcome<R>) => (outcome.ok ? entry.resolve(outcome.value) : entry.reject(outcome.error));
@@ -105,12 +105,13 @@ export function groupCommit<J, R>({ db, processBatch, singleStatement = false, m
     // or may not be in the books, so running its jobs again could write
     // them twice. Fail them; a client retry with its Idempotency-Key finds
     // the stored answer if the batch did commit.
-    if (!result.nothingWritten || batch.length === 1) {
+    if (!result.nothingWritten || (batch.length === 1 && !singleStatement)) {
       for (const entry of batch) entry.reject(result.failed);
       return;
     }
     // A statement failed before COMMIT, so nothing was written: isolate the
-    // failure by running every job in a transaction of its own.
+    // failure by running every job in a transaction of its own (which also
+    // retries a deadlock, as every transaction here does).
     await Promise.all(batch.map(runAlone));
   }
 
