@@ -37,25 +37,27 @@ interface Inexact {
 /** Every number literal (outside strings) that a double does not represent exactly, with where it sits. */
 export function findInexactNumbers(json: string): Inexact[] {
   const found: Inexact[] = [];
-  // One entry per open container: the key being read or valued in an object, null in an array.
-  const keys: Array<string | null> = [];
+  // One entry per open container: where the current key's text starts and
+  // ends in an object (decoded only for a number that is found), null in an array.
+  const keys: Array<[number, number] | null> = [];
   let expectKey = false;
+  const keyText = ([from, to]: [number, number]) => {
+    try {
+      return String(JSON.parse(json.slice(from, to)));
+    } catch {
+      return ''; // Malformed: the parser will say so.
+    }
+  };
   for (let i = 0; i < json.length; i++) {
     const c = json.charCodeAt(i);
     if (c === 34 /* " */) {
       const from = i;
       for (i++; i < json.length && json.charCodeAt(i) !== 34; i++) if (json.charCodeAt(i) === 92 /* \ */) i++;
-      if (expectKey && keys.length > 0) {
-        try {
-          keys[keys.length - 1] = JSON.parse(json.slice(from, i + 1)) as string;
-        } catch {
-          // Malformed: the parser will say so.
-        }
-      }
+      if (expectKey && keys.length > 0) keys[keys.length - 1] = [from, i + 1];
       continue;
     }
     if (c === 123 /* { */ || c === 91 /* [ */) {
-      keys.push(c === 123 ? '' : null);
+      keys.push(c === 123 ? [0, 0] : null);
       expectKey = c === 123;
     } else if (c === 125 /* } */ || c === 93 /* ] */) {
       keys.pop();
@@ -70,7 +72,7 @@ export function findInexactNumbers(json: string): Inexact[] {
       if (!token) continue;
       const value = Number(token);
       if (!Number.isFinite(value) || canonicalDecimal(String(value)) !== canonicalDecimal(token)) {
-        found.push({ token, start: i, path: keys.filter((k): k is string => k !== null) });
+        found.push({ token, start: i, path: keys.flatMap((k) => (k ? [keyText(k)] : [])) });
       }
       i += token.length - 1;
     }
