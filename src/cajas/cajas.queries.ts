@@ -32,8 +32,10 @@ const refusalMessages: Record<SessionRefusalCode, (sessionId: number) => string>
   SESSION_CLOSED: (id) => `Session ${id} is closed`,
 };
 
+export const sessionRefusalMessage = (code: SessionRefusalCode, sessionId: number) => refusalMessages[code](sessionId);
+
 export const sessionRefusalError = (code: SessionRefusalCode, sessionId: number): DomainError =>
-  cajasError(code, refusalMessages[code](sessionId));
+  cajasError(code, sessionRefusalMessage(code, sessionId));
 
 /**
  * Whether a session (as read, or undefined when missing) may take money from
