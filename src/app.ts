@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -47,12 +47,23 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const POS_CURRENCY = 'BOB';
 
 /** Builds the whole service; the composition root. server.ts only starts it. */
+/**
+ * One log line per request, written when it completes, with the request in
+ * it, instead of Fastify's two: the log costs half the writes on the hot path.
+ */
+class OneLinePerRequest extends LogController {
+  override incomingRequest() {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply) {
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
 export async function buildApp({ config, db, jwtSecret, logger = false }: AppOptions) {
   const app = Fastify({
     logger,
-    // One line per request, written when it completes (below), instead of
-    // Fastify's two: the log costs half the writes on the hot path.
-    disableRequestLogging: true,
+    logController: new OneLinePerRequest(),
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
     trustProxy: config.TRUST_PROXY,
@@ -73,9 +84,6 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app, config.API_PREFIX);
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
-  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -171,25 +171,28 @@ export async function postTransfers(trx: Tx, specs: TransferSpec[]): Promise<{ i
   return applyDeltas(trx, deltas, specs.map((s) => row(s, 'SINGLE')));
 }
 
+/** Draws a transfer id ahead of postTransfersFrom, so business rows can name their transfer without a join. */
+export const nextTransferId = sql<bigint>`nextval('ledger_transfers_id_seq')`;
+
 /**
  * For a statement that decides a whole batch in SQL (one round trip instead
  * of lock, decide, write): the CTEs that post one SINGLE transfer per row of
  * the relation `source` and apply them to the cached balances, one update
- * per account. `source` has the columns n (insertion order), debit, credit,
- * amount, kind, ref_type, ref_id (text) and user_id; `ledger_posted(id,
- * ref_id)` then names the new transfers and `ledger_balances(id, posted,
- * currency)` the touched accounts. The statement must lock those accounts
- * (FOR NO KEY UPDATE, in id order) before, and decide under those locks;
- * the accounts' floor CHECK constraint backs that decision, so a wrong one
- * fails the statement whole instead of crossing a floor.
+ * per account. `source` has the columns id (from nextTransferId), debit,
+ * credit, amount, kind, ref_type, ref_id (text) and user_id;
+ * `ledger_balances(id, posted, currency)` then names the touched accounts.
+ * The statement must lock those accounts (FOR NO KEY UPDATE, in id order)
+ * before, and decide under those locks; the accounts' floor CHECK constraint
+ * backs that decision, so a wrong one fails the statement whole instead of
+ * crossing a floor.
  */
 export function postTransfersFrom(source: string) {
   const from = sql.table(source);
   return sql`
     ledger_posted as (
-      insert into ledger_transfers (debit_account_id, credit_account_id, amount, phase, kind, ref_type, ref_id, user_id)
-      select debit, credit, amount, 'SINGLE', kind, ref_type, ref_id, user_id from ${from} order by n
-      returning id, ref_id
+      insert into ledger_transfers (id, debit_account_id, credit_account_id, amount, phase, kind, ref_type, ref_id, user_id)
+      overriding system value
+      select id, debit, credit, amount, 'SINGLE', kind, ref_type, ref_id, user_id from ${from}
     ),
     ledger_balances as (
       update ledger_accounts a

@@ -7,7 +7,7 @@ import { DomainError, ReplayedResponse } from '../http/errors.js';
 import { errorBody } from '../http/family.js';
 import { inFlightError, keyReusedError, lockKey, type Idempotency } from '../http/idempotency.js';
 import type { Outcome } from '../ledger/group-commit.js';
-import { postTransfersFrom } from '../ledger/ledger.js';
+import { nextTransferId, postTransfersFrom } from '../ledger/ledger.js';
 import { recargasErrors } from './recargas.errors.js';
 import type { Recarga as Sale } from './recargas.service.js';
 import type { OperadoraNombre } from './recargas.tables.js';
@@ -171,56 +171,55 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
             from accounts f where f.id = js.float_account
         ) x
     ),
+    -- Each accepted sale draws its ids and its time here, so every row below
+    -- is written from v alone (no joins between the rows being inserted).
     v as materialized (
-      select js.*, nextval('recargas_cliente_id_seq')::integer as id
+      select js.*, nextval('recargas_cliente_id_seq')::integer as id, ${nextTransferId} as transfer_id,
+             clock_timestamp() as fecha_hora
         from (select js.* from js join d on d.m = js.m and d.refusal is null order by js.m) js
     ),
     t as (
-      select m as n, float_account as debit, cash_account as credit, monto as amount, 'RECARGA' as kind,
+      select transfer_id as id, float_account as debit, cash_account as credit, monto as amount, 'RECARGA' as kind,
              'recarga_cliente' as ref_type, id::text as ref_id, actor as user_id
         from v
     ),
     ${postTransfersFrom('t')},
     r as (
-      insert into recargas_cliente (id, id_operadora, numero_cliente, monto, id_caja_sesion, id_usuario, transfer_id)
-      select v.id, v.op, v.numero, v.monto, v.sess, v.actor, p.id
-        from v join ledger_posted p on p.ref_id = v.id::text
-       order by v.m
-      returning id, fecha_hora, transfer_id,
-                to_char(fecha_hora at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as fecha
+      insert into recargas_cliente (id, id_operadora, numero_cliente, monto, id_caja_sesion, id_usuario, transfer_id, fecha_hora)
+      select id, op, numero, monto, sess, actor, transfer_id, fecha_hora from v
     ),
     movements as (
       insert into caja_movimientos (id_caja, id_sesion_caja, tipo, monto, motivo, origen, id_origen, transfer_id, fecha)
-      select v.id_caja, v.sess, 'INGRESO', v.monto, v.motivo, 'RECARGA', r.id, r.transfer_id, r.fecha_hora
-        from r join v on v.id = r.id
-       order by v.m
+      select id_caja, sess, 'INGRESO', monto, motivo, 'RECARGA', id, transfer_id, fecha_hora from v
     ),
     totals as (
       update caja_sesiones s set total_ingresos = s.total_ingresos + x.sum
         from (select sess, sum(monto)::bigint as sum from v group by sess) x
        where s.id = x.sess
     ),
+    -- The time as the response shows it (JavaScript's toISOString), for the stored body and the answer alike.
+    shown as (
+      select m, id, to_char(fecha_hora at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as fecha from v
+    ),
     keys as (
       insert into idempotency_keys (user_id, method, path, key, request_hash, status_code, body)
       select js.actor, js.kmethod, js.kpath, js.kkey, js.khash,
              coalesce((js.refusal_bodies::jsonb -> d.refusal ->> 'status')::integer, js.kstatus),
              case when d.refusal is null
-                  then replace(replace(js.ok_body, ${String(ID_MARK)}::text, r.id::text), ${TIME_MARK_TEXT}::text, r.fecha)
+                  then replace(replace(js.ok_body, ${String(ID_MARK)}::text, x.id::text), ${TIME_MARK_TEXT}::text, x.fecha)
                   else js.refusal_bodies::jsonb -> d.refusal ->> 'body' end
         from js
         join d on d.m = js.m
-        left join v on v.m = js.m
-        left join r on r.id = v.id
+        left join shown x on x.m = js.m
        where js.lock_key is not null
     )
-    select a.claim, a.status_code, a.body, d.refusal, r.id, r.fecha,
+    select a.claim, a.status_code, a.body, d.refusal, x.id, x.fecha,
            (select count(distinct currency) from ledger_balances) as currencies
       from j
       left join answered a on a.n = j.n
       left join live l on l.n = j.n
       left join d on d.m = l.m
-      left join v on v.m = l.m
-      left join r on r.id = v.id
+      left join shown x on x.m = l.m
      order by j.n`.execute(db);
 
   if (rows.length !== jobs.length) throw new Error(`sale batch decided ${rows.length} of ${jobs.length} sales`);
