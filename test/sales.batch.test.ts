@@ -170,3 +170,27 @@ test('keys in one batch: a twin is in flight, refusals are stored too, and repla
     { key: 'k-refused', status_code: 409 },
   ]);
 });
+
+test('a sale that would move money between currencies is refused as a bug (5xx) and writes nothing; its neighbours go through', async () => {
+  const op1 = await ctx.user('Operador');
+  const op2 = await ctx.user('Operador');
+  const usd = await openShift(op1.token, 'Caja en dólares');
+  const bob = await openShift(op2.token, 'Caja en bolivianos');
+  // No route can make such a register: it is forced here, under the service.
+  const caja = await db.selectFrom('caja_sesiones').innerJoin('cajas', 'cajas.id', 'caja_sesiones.id_caja').select('cajas.account_id').where('caja_sesiones.id', '=', usd).executeTakeFirstOrThrow();
+  await db.updateTable('ledger_accounts').set({ currency: 'USD' }).where('id', '=', caja.account_id).execute();
+  try {
+    const entel = await db.selectFrom('operadoras').select(['id', 'account_id']).where('nombre_operadora', '=', 'Entel').executeTakeFirstOrThrow();
+    const adminSession = (await call('GET', '/cajas/sesion-activa', admin)).json().id as number;
+    assert.equal((await call('POST', '/recargas/inyeccion', admin, { operadora_destino: 'Entel', monto: 1, id_caja_sesion: adminSession })).statusCode, 201);
+    const sale = (actor: Actor, sessionId: number): SaleJob => ({ actor, operadora: 'Entel', operator: entel, numero_cliente: '70000004', monto: 50n, sessionId });
+    const outcomes = await decideSales(db, [sale(await actorOf(op1.token), usd), sale(await actorOf(op2.token), bob)]);
+    assert.equal(outcomes[0]!.ok, false);
+    assert.ok(!(outcomes[0] as { error: unknown }).error.constructor.name.includes('Domain'), 'not a client error');
+    assert.equal(outcomes[1]!.ok, true);
+    assert.equal((await call('GET', `/cajas/sesion/${usd}`, admin)).json().total_ingresos, 0);
+    assert.equal((await call('GET', `/cajas/sesion/${bob}`, admin)).json().total_ingresos, 0.5);
+  } finally {
+    await db.updateTable('ledger_accounts').set({ currency: 'BOB' }).where('id', '=', caja.account_id).execute();
+  }
+});

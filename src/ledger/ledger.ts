@@ -184,7 +184,8 @@ export const nextTransferId = sql<bigint>`nextval('ledger_transfers_id_seq')`;
  * The statement must lock those accounts (FOR NO KEY UPDATE, in id order)
  * before, and decide under those locks; the accounts' floor CHECK constraint
  * backs that decision, so a wrong one fails the statement whole instead of
- * crossing a floor.
+ * crossing a floor. It must also leave out any transfer between accounts of
+ * different currencies: nothing here can refuse one after the decision.
  */
 export function postTransfersFrom(source: string) {
   const from = sql.table(source);
