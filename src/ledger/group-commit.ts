@@ -1,8 +1,8 @@
 import { inTransaction, type Db } from '../db/transaction.js';
 
 // Group commit for hot paths. Requests that arrive while a batch is being
-// written wait in a queue and go into the next batch: one transaction, a
-// handful of set-based statements and one commit (one fsync) for all of them,
+// written wait in a queue and go into the next batch: one transaction (or one
+// statement, see singleStatement) and one commit, one fsync, for all of them,
 // instead of one serialized transaction each behind the same hot rows.
 //
 // The batch processor decides every job under the row locks it took, so a
