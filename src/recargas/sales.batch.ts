@@ -207,13 +207,16 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
     keys as (
       insert into idempotency_keys (user_id, method, path, key, request_hash, status_code, body)
       select js.actor, js.kmethod, js.kpath, js.kkey, js.khash,
-             coalesce((js.refusal_bodies::jsonb -> d.refusal ->> 'status')::integer, js.kstatus),
-             case when d.refusal is null
-                  then replace(replace(js.ok_body, ${String(ID_MARK)}::text, x.id::text), ${TIME_MARK_TEXT}::text, x.fecha)
-                  else js.refusal_bodies::jsonb -> d.refusal ->> 'body' end
+             coalesce((refused.answer ->> 'status')::integer, js.kstatus),
+             coalesce(refused.answer ->> 'body',
+                      replace(replace(js.ok_body, ${String(ID_MARK)}::text, x.id::text), ${TIME_MARK_TEXT}::text, x.fecha))
         from js
         join d on d.m = js.m
         left join shown x on x.m = js.m
+        -- The refusal's stored answer, parsed once and only for a refused sale.
+        cross join lateral (
+          select case when d.refusal is not null then js.refusal_bodies::jsonb -> d.refusal end as answer
+        ) refused
        where js.lock_key is not null and d.refusal is distinct from 'CURRENCY_MISMATCH'
     )
     select a.claim, a.status_code, a.body, d.refusal, x.id, x.fecha
