@@ -316,7 +316,7 @@ test('ledger verify is clean after all of the above', async () => {
   assert.equal(res.statusCode, 200);
   const report = res.json();
   assert.equal(report.ok, true, JSON.stringify(report.checks.filter((c: { ok: boolean }) => !c.ok)));
-  for (const name of ['caja_session_totals_match_movements', 'caja_movements_match_transfers', 'caja_transfers_have_movements', 'caja_saldo_matches_ledger']) {
+  for (const name of ['caja_session_totals_match_movements', 'caja_movements_match_transfers', 'caja_transfers_have_movements', 'caja_saldo_matches_ledger', 'caja_movements_unique']) {
     assert.ok(report.checks.some((c: { name: string }) => c.name === name), name);
   }
 });

@@ -265,6 +265,63 @@ test('Idempotency-Key: a replayed top-up sells once; another body → 422', asyn
   assert.equal((await call('POST', '/cajas/movimiento', h, { tipo: 'INGRESO', monto: 1, motivo: 'x', id_sesion_caja: sessionId })).statusCode, 201);
 });
 
+test('a top-up is its own RECARGA movement; one stored the old way (a movement row) still lists once; a doubled one fails verify', async () => {
+  const db = ctx.database.db;
+  const op = await ctx.user('Operador');
+  const h = bearer(op.token);
+  const { sessionId } = await openShift(h, 50, 'Caja Movimientos');
+  assert.equal((await call('POST', '/recargas/inyeccion', admin, { operadora_destino: 'Viva', monto: 20, id_caja_sesion: sessionId })).statusCode, 201);
+  const manual = await call('POST', '/cajas/movimiento', h, { tipo: 'INGRESO', monto: 1, motivo: 'Cambio', id_sesion_caja: sessionId });
+  const sale = (await sell(h, { operadora: 'Viva', numero_cliente: '70012345', monto: 2.5, id_caja_sesion: sessionId })).json();
+  const stored = await db.selectFrom('caja_movimientos').select('id').where('id_sesion_caja', '=', sessionId).execute();
+  assert.equal(stored.length, 3, 'the APERTURA, the injection and the manual movement: the sale writes no movement row');
+  const listed = () => call('GET', `/cajas/sesion/${sessionId}/movimientos`, admin).then((r) => r.json());
+  const moves = await listed();
+  assert.deepEqual(
+    moves.map((m: Record<string, unknown>) => [m.origen, m.tipo, m.monto, m.motivo, m.id_origen]),
+    [
+      ['APERTURA', 'INGRESO', 50, moves[0].motivo, sessionId],
+      ['INYECCION', 'EGRESO', 20, moves[1].motivo, moves[1].id_origen],
+      ['MANUAL', 'INGRESO', 1, 'Cambio', null],
+      ['RECARGA', 'INGRESO', 2.5, 'Recarga Viva 70012345', sale.id],
+    ],
+  );
+  assert.ok(moves[3].id > manual.json().id, 'ids keep the order of events');
+  assert.equal(moves[3].fecha, sale.fecha_hora);
+
+  // A top-up sold before migration 004: its movement is a stored row, and it has no movimiento_id.
+  const recarga = await db.selectFrom('recargas_cliente').selectAll().where('id', '=', sale.id).executeTakeFirstOrThrow();
+  const caja = await db.selectFrom('caja_sesiones').select('id_caja').where('id', '=', sessionId).executeTakeFirstOrThrow();
+  await db.updateTable('recargas_cliente').set({ movimiento_id: null }).where('id', '=', sale.id).execute();
+  await db
+    .insertInto('caja_movimientos')
+    .values({
+      id: recarga.movimiento_id!,
+      id_caja: caja.id_caja,
+      id_sesion_caja: sessionId,
+      tipo: 'INGRESO',
+      monto: recarga.monto,
+      motivo: 'Recarga Viva 70012345',
+      origen: 'RECARGA',
+      id_origen: sale.id,
+      transfer_id: recarga.transfer_id,
+      fecha: recarga.fecha_hora,
+    })
+    .execute();
+  assert.deepEqual(await listed(), moves);
+  const verify = async () => (await call('GET', '/ledger/verify', admin)).json() as { ok: boolean; checks: { name: string; ok: boolean }[] };
+  assert.equal((await verify()).ok, true);
+
+  // Both at once: the sale would count twice.
+  await db.updateTable('recargas_cliente').set({ movimiento_id: recarga.movimiento_id }).where('id', '=', sale.id).execute();
+  const report = await verify();
+  assert.equal(report.ok, false);
+  assert.ok(report.checks.some((c) => c.name === 'caja_movements_unique' && !c.ok), JSON.stringify(report.checks));
+  await db.deleteFrom('caja_movimientos').where('id', '=', recarga.movimiento_id!).execute();
+  assert.deepEqual(await listed(), moves);
+  assert.equal((await verify()).ok, true);
+});
+
 test('ledger verify is clean', async () => {
   const res = await call('GET', '/ledger/verify', admin);
   assert.equal(res.statusCode, 200);

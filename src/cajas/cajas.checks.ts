@@ -5,7 +5,8 @@ import { recargasChecks } from '../recargas/recargas.checks.js';
 
 // Integrity of cajas and sessions against the ledger (API.md §5): cached
 // session totals against their movements, movements against transfers, and
-// no caja money moved without a movement.
+// no caja money moved without a movement. Movements are read from
+// caja_movimientos_todos: the stored rows and each top-up's own movement.
 
 const count = async (db: Db, query: ReturnType<typeof sql<{ n: string }>>) => Number((await query.execute(db)).rows[0]!.n);
 
@@ -19,7 +20,7 @@ export const cajasChecks: VerifyCheck[] = [
           select id_sesion_caja as id,
                  sum(monto) filter (where tipo = 'INGRESO') as ing,
                  sum(monto) filter (where tipo = 'EGRESO') as egr
-            from caja_movimientos
+            from caja_movimientos_todos
            where origen in ('MANUAL', 'RECARGA', 'INYECCION')
            group by id_sesion_caja
         )
@@ -38,7 +39,7 @@ export const cajasChecks: VerifyCheck[] = [
       db,
       sql<{ n: string }>`
         select count(*)::text as n
-          from caja_movimientos m
+          from caja_movimientos_todos m
           join cajas k on k.id = m.id_caja
           left join ledger_transfers t on t.id = m.transfer_id
          where (m.transfer_id is null) <> (m.origen = 'APERTURA' and m.id_sesion_caja is not null)
@@ -56,7 +57,7 @@ export const cajasChecks: VerifyCheck[] = [
         select count(*)::text as n
           from ledger_transfers t
           join ledger_accounts a on a.id in (t.debit_account_id, t.credit_account_id) and a.kind = 'CAJA'
-         where not exists (select 1 from caja_movimientos m where m.transfer_id = t.id)`,
+         where not exists (select 1 from caja_movimientos_todos m where m.transfer_id = t.id)`,
     );
     return countCheck('caja_transfers_have_movements', bad, 'caja ledger transfers without a movement');
   },
@@ -69,7 +70,7 @@ export const cajasChecks: VerifyCheck[] = [
         with m as (
           select id_caja,
                  sum(case when tipo = 'INGRESO' then monto else -monto end) as net
-            from caja_movimientos where transfer_id is not null group by id_caja
+            from caja_movimientos_todos where transfer_id is not null group by id_caja
         )
         select count(*)::text as n
           from cajas k
@@ -81,6 +82,17 @@ export const cajasChecks: VerifyCheck[] = [
             or (s.id is not null and a.posted <> s.monto_inicial + s.total_ingresos - s.total_egresos)`,
     );
     return countCheck('caja_saldo_matches_ledger', bad, 'cajas whose ledger saldo differs from their movements or open session');
+  },
+  async (db) => {
+    // Two tables feed the movements: no id and no transfer may appear twice.
+    const bad = await count(
+      db,
+      sql<{ n: string }>`
+        select ((select count(*) from (select id from caja_movimientos_todos group by id having count(*) > 1) i)
+              + (select count(*) from (select transfer_id from caja_movimientos_todos where transfer_id is not null
+                                        group by transfer_id having count(*) > 1) t))::text as n`,
+    );
+    return countCheck('caja_movements_unique', bad, 'movement ids or transfers that appear more than once');
   },
   ...recargasChecks,
 ];

@@ -319,7 +319,7 @@ export function cajasServiceFactory({ db, currency }: CajasServiceDeps) {
     async movements(sessionId: number): Promise<Movement[]> {
       await sessionOrThrow(sessionId);
       return db
-        .selectFrom('caja_movimientos')
+        .selectFrom('caja_movimientos_todos')
         .select(['id', 'tipo', 'monto', 'motivo', 'fecha', 'id_sesion_caja', 'origen', 'id_origen'])
         .where('id_sesion_caja', '=', sessionId)
         .orderBy('id')

@@ -46,4 +46,17 @@ export interface CajasTables {
     transfer_id: bigint | null;
     fecha: Timestamp;
   };
+  /** Every movement: the rows above and each top-up's RECARGA movement (migration 004). Read-only. */
+  caja_movimientos_todos: {
+    id: number;
+    id_caja: number;
+    id_sesion_caja: number | null;
+    tipo: TipoMovimiento;
+    monto: bigint;
+    motivo: string;
+    origen: OrigenMovimiento;
+    id_origen: number | null;
+    transfer_id: bigint | null;
+    fecha: Timestamp;
+  };
 }

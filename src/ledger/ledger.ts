@@ -240,13 +240,14 @@ async function resolvePending(trx: Tx, pendingId: bigint, phase: 'POST' | 'VOID'
     refId: pending.ref_id ?? undefined,
     userId: by.userId ?? null,
   };
-  // The resolution row goes in first: its unique pending_id makes a second
-  // resolution wait for the first and then find the conflict, so a pending
-  // transfer moves money at most once whatever the callers do.
+  // The resolution row goes in first: its unique pending_id (a partial
+  // index, hence the WHERE) makes a second resolution wait for the first and
+  // then find the conflict, so a pending transfer moves money at most once
+  // whatever the callers do.
   const inserted = await trx
     .insertInto('ledger_transfers')
     .values(row(spec, phase, pendingId))
-    .onConflict((oc) => oc.column('pending_id').doNothing())
+    .onConflict((oc) => oc.column('pending_id').where('pending_id', 'is not', null).doNothing())
     .returning('id')
     .executeTakeFirst();
   if (!inserted) throw new PendingAlreadyResolvedError(pendingId);

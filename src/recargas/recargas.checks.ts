@@ -26,7 +26,7 @@ export const recargasChecks: VerifyCheck[] = [
       select count(*)::text as n
         from ops
         left join ledger_transfers t on t.id = ops.transfer_id
-        left join caja_movimientos m on m.transfer_id = ops.transfer_id
+        left join caja_movimientos_todos m on m.transfer_id = ops.transfer_id
        where t.id is null or t.phase <> 'SINGLE' or t.amount <> ops.monto
           or t.debit_account_id <> ops.from_account or t.credit_account_id <> ops.to_account
           or m.id is null or m.origen <> ops.origen or m.tipo <> ops.tipo or m.id_origen <> ops.id

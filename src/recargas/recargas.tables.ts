@@ -23,6 +23,8 @@ export interface RecargasTables {
     id_usuario: string;
     transfer_id: bigint;
     fecha_hora: Timestamp;
+    /** Its RECARGA movement's id (caja_movimientos_todos); null for top-ups sold before migration 004. */
+    movimiento_id: number | null;
   };
   inyecciones_operadora: {
     id: Generated<number>;

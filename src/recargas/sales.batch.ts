@@ -26,9 +26,10 @@ import type { OperadoraNombre } from './recargas.tables.js';
 // 404 → 403 (ownership) → 409 (closed session, as sessionRefusal says), then
 // 409 when the float cannot pay it after the sales accepted before it. It
 // writes the accepted ones set-wise: their ledger transfers and balances
-// (postTransfersFrom), the recargas, their session movements and the session
-// totals; and the response of every keyed sale it decided, with the key. A
-// refused sale writes nothing else.
+// (postTransfersFrom), the recargas and the session totals; and the response
+// of every keyed sale it decided, with the key. A refused sale writes nothing
+// else. A recarga is its own session movement: it carries the movement's id
+// (caja_movimientos_todos, migration 004), so no second row repeats it.
 //
 // A key stored by a twin that committed after this statement's snapshot was
 // taken is missed by the lookup, but not by the primary key: the insert
@@ -103,12 +104,11 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
                            ${text(jobs.map((j) => j.monto))}::bigint[], ${jobs.map((j) => j.actor.id)}::uuid[],
                            ${jobs.map((j) => isAdmin(j.actor))}::boolean[], ${jobs.map((j) => j.operator.id)}::integer[],
                            ${jobs.map((j) => j.numero_cliente)}::text[],
-                           ${jobs.map((j) => `Recarga ${j.operadora} ${j.numero_cliente}`)}::text[],
                            ${keyed(jobs, (i) => lockKey(i))}::text[], ${keyed(jobs, (i) => i.method)}::text[],
                            ${keyed(jobs, (i) => i.path)}::text[], ${keyed(jobs, (i) => i.key)}::text[],
                            ${keyed(jobs, (i) => i.requestHash)}::text[], ${keyed(jobs, (i) => i.status)}::integer[],
                            ${keyed(jobs, okBody)}::text[], ${keyed(jobs, refusalBodies)}::text[])
-        with ordinality as j(sess, float_account, monto, actor, admin, op, numero, motivo,
+        with ordinality as j(sess, float_account, monto, actor, admin, op, numero,
                              lock_key, kmethod, kpath, kkey, khash, kstatus, ok_body, refusal_bodies, n)
     ),
     claims as materialized (
@@ -158,10 +158,18 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
              array_position((select array_agg(id order by id) from accounts), l.float_account) as k
         from live l left join sessions s on s.id = l.sess
     ),
-    -- Sale m is decided on what the floats can still pay after the sales
-    -- before it: available[k] is what account k of accounts can pay.
+    -- Usually every float can pay for all of its sales at once: then each
+    -- sale's only refusal is its own (above), and the walk below is skipped.
+    all_fit as (
+      select coalesce(bool_and(f.floor is null or f.available - x.total >= f.floor), true) as yes
+        from (select float_account, sum(monto) as total from js where refusal is null group by float_account) x
+        join accounts f on f.id = x.float_account
+    ),
+    -- Otherwise sale m is decided on what the floats can still pay after the
+    -- sales before it: available[k] is what account k of accounts can pay.
     d(m, available, refusal) as (
       select 0::bigint, (select array_agg(available order by id) from accounts), null::text
+       where not (select yes from all_fit)
       union all
       select js.m,
              case when ok then d.available[:js.k - 1] || (d.available[js.k] - js.monto) || d.available[js.k + 1:]
@@ -174,12 +182,17 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
             from accounts f where f.id = js.float_account
         ) x
     ),
+    decided as (
+      select m, refusal from js where (select yes from all_fit)
+      union all
+      select m, refusal from d where m > 0
+    ),
     -- Each accepted sale draws its ids and its time here, so every row below
     -- is written from v alone (no joins between the rows being inserted).
     v as materialized (
       select js.*, nextval('recargas_cliente_id_seq')::integer as id, ${nextTransferId} as transfer_id,
-             clock_timestamp() as fecha_hora
-        from (select js.* from js join d on d.m = js.m and d.refusal is null order by js.m) js
+             nextval('caja_movimientos_id_seq')::integer as movimiento_id, clock_timestamp() as fecha_hora
+        from (select js.* from js join decided d on d.m = js.m and d.refusal is null order by js.m) js
     ),
     t as (
       select transfer_id as id, float_account as debit, cash_account as credit, monto as amount, 'RECARGA' as kind,
@@ -188,12 +201,8 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
     ),
     ${postTransfersFrom('t')},
     r as (
-      insert into recargas_cliente (id, id_operadora, numero_cliente, monto, id_caja_sesion, id_usuario, transfer_id, fecha_hora)
-      select id, op, numero, monto, sess, actor, transfer_id, fecha_hora from v
-    ),
-    movements as (
-      insert into caja_movimientos (id_caja, id_sesion_caja, tipo, monto, motivo, origen, id_origen, transfer_id, fecha)
-      select id_caja, sess, 'INGRESO', monto, motivo, 'RECARGA', id, transfer_id, fecha_hora from v
+      insert into recargas_cliente (id, id_operadora, numero_cliente, monto, id_caja_sesion, id_usuario, transfer_id, movimiento_id, fecha_hora)
+      select id, op, numero, monto, sess, actor, transfer_id, movimiento_id, fecha_hora from v
     ),
     totals as (
       update caja_sesiones s set total_ingresos = s.total_ingresos + x.sum
@@ -211,7 +220,7 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
              coalesce(refused.answer ->> 'body',
                       replace(replace(js.ok_body, ${String(ID_MARK)}::text, x.id::text), ${TIME_MARK_TEXT}::text, x.fecha))
         from js
-        join d on d.m = js.m
+        join decided d on d.m = js.m
         left join shown x on x.m = js.m
         -- The refusal's stored answer, parsed once and only for a refused sale.
         cross join lateral (
@@ -223,7 +232,7 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
       from j
       left join answered a on a.n = j.n
       left join live l on l.n = j.n
-      left join d on d.m = l.m
+      left join decided d on d.m = l.m
       left join shown x on x.m = l.m
      order by j.n`.execute(db);
 
