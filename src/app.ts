@@ -10,7 +10,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { installAuth } from './auth/auth.hook.js';
+import { bearerToken, installAuth } from './auth/auth.hook.js';
 import { authRoutes, usersRoutes } from './auth/auth.routes.js';
 import { authServiceFactory } from './auth/auth.service.js';
 import { tokenSigner } from './auth/tokens.js';
@@ -22,7 +22,7 @@ import { allChecks } from './checks.js';
 import type { Config } from './config.js';
 import type { Db } from './db/transaction.js';
 import { installErrorHandling } from './http/error-handler.js';
-import { commonError } from './http/errors.js';
+import { commonError, unauthorized } from './http/errors.js';
 import { errorBody, requestFamily } from './http/family.js';
 import { installJsonBodyParser } from './http/json-body.js';
 import { healthRoutes } from './http/health.routes.js';
@@ -61,6 +61,7 @@ class OneLinePerRequest extends LogController {
 }
 
 export async function buildApp({ config, db, jwtSecret, logger = false }: AppOptions) {
+  const auth = authServiceFactory({ db, signer: tokenSigner(jwtSecret, config.JWT_ACCESS_TTL), refreshTtlSeconds: config.JWT_REFRESH_TTL });
   const app = Fastify({
     logger,
     logController: new OneLinePerRequest(),
@@ -73,9 +74,18 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
     },
     routerOptions: { maxParamLength: 200 },
     // A URL the router cannot even read (bad percent-encoding, an over-long
-    // parameter) is a 400 in the route's family, like any other bad input.
+    // parameter) is a 400 in the route's family, like any other bad input;
+    // but the token is checked first, as on every route (401 → 403 → 400).
     frameworkErrors: (_error, request, reply) => {
-      (reply as FastifyReply).code(400).send(errorBody(requestFamily(request as FastifyRequest, config.API_PREFIX), commonError('VALIDATION_ERROR', 'Malformed URL')));
+      const family = requestFamily(request as FastifyRequest, config.API_PREFIX);
+      const token = bearerToken(request.headers.authorization);
+      void (token ? auth.authenticate(token) : Promise.resolve(null)).then(
+        (actor) =>
+          (reply as FastifyReply)
+            .code(actor ? 400 : 401)
+            .send(errorBody(family, actor ? commonError('VALIDATION_ERROR', 'Malformed URL') : unauthorized())),
+        (err: unknown) => (reply as FastifyReply).send(err),
+      );
     },
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -121,7 +131,7 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
         version: '1.0.0',
         description:
           'Cash registers, mobile top-ups (recargas) and driver wallets on one double-entry ledger. ' +
-          'Money routes accept an optional Idempotency-Key header (1–255 visible ASCII characters, scoped to user, ' +
+          'Money routes accept an optional Idempotency-Key header (1–255 characters, no control characters, scoped to user, ' +
           'method and path): a retry with the same body (compared as parsed JSON) replays the first response, ' +
           '4xx refusals included, with the header idempotent-replayed: true; another body is a 422; a twin still ' +
           'in flight is a 409. A request refused before it ran (401, 403 for the role, 400) takes no key. ' +
@@ -135,7 +145,6 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
-  const auth = authServiceFactory({ db, signer: tokenSigner(jwtSecret, config.JWT_ACCESS_TTL), refreshTtlSeconds: config.JWT_REFRESH_TTL });
   const users = usersServiceFactory({ db });
   const cajas = cajasServiceFactory({ db, currency: POS_CURRENCY });
   const recargas = recargasServiceFactory({ db, cajas });

@@ -30,6 +30,8 @@ test('configuration: defaults, and one clear line naming a bad variable', () => 
     );
   }
   assert.throws(() => loadConfig({ ADMIN_EMAIL: 'a@b.co' }), /ADMIN_PASSWORD/);
+  // The service's own default admin address is a valid ADMIN_EMAIL.
+  assert.equal(loadConfig({ ADMIN_EMAIL: 'admin@localhost', ADMIN_PASSWORD: 'long-enough' }).ADMIN_EMAIL, 'admin@localhost');
   assert.deepEqual(loadConfig({ CORS_ORIGINS: 'https://pos.example.com/' }).corsOrigins, ['https://pos.example.com']);
   assert.throws(() => loadConfig({ CORS_ORIGINS: '*' }), /CORS_ORIGINS/);
   assert.equal(loadConfig({ JWT_REFRESH_TTL: '30d' }).JWT_REFRESH_TTL, 30 * 86400);

@@ -69,7 +69,7 @@ test('HTTP conventions', async (t) => {
     assert.equal(text.statusCode, 415);
   });
 
-  await t.test('URLs the router cannot read are a 400 in the route family', async () => {
+  await t.test('URLs the router cannot read are a 400 in the route family, after the token check', async () => {
     const bad = await app.inject({ url: '/drivers/%E0%A4%A', headers: auth });
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().success, false);
@@ -77,6 +77,15 @@ test('HTTP conventions', async (t) => {
     const long = await app.inject({ url: `/cajas/${'9'.repeat(300)}`, headers: auth });
     assert.equal(long.statusCode, 400);
     assert.equal(long.json().statusCode, 400);
+    // 401 comes before 400 here too: no token, or a forged one.
+    for (const headers of [{}, { authorization: 'Bearer not.a.token' }]) {
+      const anonymous = await app.inject({ url: '/drivers/%E0%A4%A', headers });
+      assert.equal(anonymous.statusCode, 401, anonymous.body);
+      assert.deepEqual(anonymous.json(), { success: false, message: 'Unauthorized', error: { code: 'UNAUTHORIZED' } });
+      const anonymousLong = await app.inject({ url: `/cajas/${'9'.repeat(300)}`, headers });
+      assert.equal(anonymousLong.statusCode, 401, anonymousLong.body);
+      assert.equal(anonymousLong.json().statusCode, 401);
+    }
   });
 
   await t.test('a percent-encoded path answers in the family of the route it matched', async () => {

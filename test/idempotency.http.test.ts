@@ -36,3 +36,29 @@ test('an Idempotency-Key is scoped to the resource, however its path is spelled'
   assert.equal(res.statusCode, 409);
   assert.equal(res.json().error.code, 'INSUFFICIENT_FUNDS');
 });
+
+test('an Idempotency-Key is 1–255 characters of any kind but control characters', async () => {
+  const { app, adminToken } = await buildTestApp();
+  const auth = bearer(adminToken);
+  const caja = (await app.inject({ method: 'POST', url: '/cajas', headers: auth, payload: { nombre: 'Keys', saldo: 10 } })).json();
+  const session = (await app.inject({ method: 'POST', url: '/cajas/abrir', headers: auth, payload: { id_caja: caja.id } })).json();
+  const move = (key: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/cajas/movimiento',
+      headers: { ...auth, 'idempotency-key': key },
+      payload: { tipo: 'INGRESO', monto: 1, motivo: 'Propina', id_sesion_caja: session.id },
+    });
+  const spaced = await move('order 42 / retry');
+  assert.equal(spaced.statusCode, 201, spaced.body);
+  const replay = await move('order 42 / retry');
+  assert.equal(replay.headers['idempotent-replayed'], 'true');
+  assert.deepEqual(replay.json(), spaced.json());
+  assert.equal((await move('k'.repeat(255))).statusCode, 201);
+  for (const bad of ['k'.repeat(256), 'tab\there']) {
+    const res = await move(bad);
+    assert.equal(res.statusCode, 400, bad);
+    assert.match(res.json().message, /Idempotency-Key/);
+  }
+  assert.equal((await app.inject({ url: `/cajas/sesion/${session.id}`, headers: auth })).json().total_ingresos, 2);
+});

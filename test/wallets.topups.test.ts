@@ -263,6 +263,13 @@ test('debits: down to −allowedNegativeLimit, refused below and on a blocked wa
   assert.equal((await balance(n.id)).currentWalletBalance, '-50.00');
 });
 
+test('a confirmed top-up with empty notes carries its description as the movement note', async () => {
+  const d = await newDriver();
+  await confirm((await topup(d.id, { amount: '3.00', notes: '', description: 'Ventanilla CUATRO' })).cashCollectionRecordId, {});
+  const moves = await call('GET', `/drivers-balance/${d.walletId}/movements`, usuario.token);
+  assert.deepEqual(moves.body.data.map((m: Json) => [m.amount, m.note]), [['3.00', 'Ventanilla CUATRO']]);
+});
+
 test('movements: signed amounts, balances chain, filters, sorting, pagination', async () => {
   const d = await newDriver();
   const t1 = await topup(d.id, { amount: '100.00', notes: 'Depósito 50% efectivo' });
@@ -372,7 +379,7 @@ test('Idempotency-Key: a retry replays the first response and does nothing else'
   assert.deepEqual(d2.body, d1.body);
   assert.equal((await balance(d.id)).currentWalletBalance, '10.00');
   assert.equal((await call('GET', `/drivers-balance/${d.walletId}/movements`, adminToken)).body.meta.total, 2);
-  assertError(await call('POST', `/drivers-balance/${d.id}/debits`, adminToken, { amount: '1', type: 'commission' }, { 'idempotency-key': 'bad key with spaces' }), 400, 'VALIDATION_ERROR');
+  assertError(await call('POST', `/drivers-balance/${d.id}/debits`, adminToken, { amount: '1', type: 'commission' }, { 'idempotency-key': 'k'.repeat(256) }), 400, 'VALIDATION_ERROR');
 });
 
 test('ledger verify: ok, with the wallet checks', async () => {

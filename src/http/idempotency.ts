@@ -21,7 +21,8 @@ export interface Idempotency<T> {
   render: (result: T) => unknown;
 }
 
-const KEY = /^[\x21-\x7e]{1,255}$/;
+// 1–255 characters (API.md §0); control characters are not part of a key.
+const KEY = /^\P{Cc}{1,255}$/u;
 
 /** Canonical JSON: object keys sorted, so bodies compare as parsed JSON. */
 function canonical(value: unknown): string {
@@ -47,7 +48,7 @@ export function idempotencyOf<T>(
   if (raw === undefined) return undefined;
   const key = Array.isArray(raw) ? raw[0] : raw;
   if (key === undefined || !KEY.test(key)) {
-    throw badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters');
+    throw badRequest('Idempotency-Key must be 1 to 255 characters, none of them a control character');
   }
   // The path as the route understood it (pattern + validated parameters), not
   // as spelled: an upper-case UUID or a percent-encoded segment is the same

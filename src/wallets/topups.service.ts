@@ -175,7 +175,8 @@ export function topupsServiceFactory({ db }: { db: Db }) {
             amount: record.amount,
             previous_balance: previousBalance,
             new_balance: newBalance,
-            note: record.notes ?? record.description,
+            // Empty notes are no notes (API.md §4): the description stands in.
+            note: record.notes || record.description,
             ledger_transfer_id: posted.id,
           })
           .execute();

@@ -147,7 +147,7 @@ export const createTopupBody = z.object({
   collectionPointId: uuidV4,
   collectedByUserId: uuidV4,
   amount: walletAmount.meta({ example: '150.00' }),
-  currency: currency.optional().meta({ description: 'ISO 4217; defaults to DEFAULT_CURRENCY ("CUP")' }),
+  currency: currency.optional().meta({ description: 'ISO 4217; defaults to the wallet\'s currency (wallets are created in DEFAULT_CURRENCY, "CUP" unless configured)' }),
   notes: text(250).optional(),
   description: text(250).optional(),
   metadata: metadata.optional(),

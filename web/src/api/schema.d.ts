@@ -1871,7 +1871,7 @@ export interface paths {
                         amount: string;
                         collectedByUserId: string;
                         collectionPointId: string;
-                        /** @description ISO 4217; defaults to DEFAULT_CURRENCY ("CUP") */
+                        /** @description ISO 4217; defaults to the wallet's currency (wallets are created in DEFAULT_CURRENCY, "CUP" unless configured) */
                         currency?: string;
                         description?: string;
                         /**
