@@ -10,6 +10,18 @@ export type OrigenMovimiento = 'MANUAL' | 'RECARGA' | 'INYECCION' | 'APERTURA' |
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
+interface Movimiento {
+  id_caja: number;
+  id_sesion_caja: number | null;
+  tipo: TipoMovimiento;
+  monto: bigint;
+  motivo: string;
+  origen: OrigenMovimiento;
+  id_origen: number | null;
+  transfer_id: bigint | null;
+  fecha: Timestamp;
+}
+
 export interface CajasTables {
   cajas: {
     id: Generated<number>;
@@ -34,29 +46,7 @@ export interface CajasTables {
     fecha_apertura: Timestamp;
     fecha_cierre: Date | null;
   };
-  caja_movimientos: {
-    id: Generated<number>;
-    id_caja: number;
-    id_sesion_caja: number | null;
-    tipo: TipoMovimiento;
-    monto: bigint;
-    motivo: string;
-    origen: OrigenMovimiento;
-    id_origen: number | null;
-    transfer_id: bigint | null;
-    fecha: Timestamp;
-  };
+  caja_movimientos: Movimiento & { id: Generated<number> };
   /** Every movement: the rows above and each top-up's RECARGA movement (migration 004). Read-only. */
-  caja_movimientos_todos: {
-    id: number;
-    id_caja: number;
-    id_sesion_caja: number | null;
-    tipo: TipoMovimiento;
-    monto: bigint;
-    motivo: string;
-    origen: OrigenMovimiento;
-    id_origen: number | null;
-    transfer_id: bigint | null;
-    fecha: Timestamp;
-  };
+  caja_movimientos_todos: Movimiento & { id: number };
 }
