@@ -134,7 +134,7 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
        where a.claim is null
     ),
     sessions as (
-      select cs.id, cs.id_caja, cs.id_usuario, cs.estado_sesion, k.account_id
+      select cs.id, cs.id_usuario, cs.estado_sesion, k.account_id
         from caja_sesiones cs join cajas k on k.id = cs.id_caja
        where cs.id in (select sess from live)
        order by cs.id
@@ -147,7 +147,7 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
          for no key update
     ),
     js as (
-      select l.*, s.id_caja, s.account_id as cash_account,
+      select l.*, s.account_id as cash_account,
              case when s.id is null then 'SESSION_NOT_FOUND'
                   when not l.admin and s.id_usuario <> l.actor then 'SESSION_NOT_OWNED'
                   when s.estado_sesion <> 'ABIERTA' then 'SESSION_CLOSED'
