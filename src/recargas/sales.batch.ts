@@ -120,13 +120,21 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
     answered as (
       select c.n,
              case when not c.locked or c.nth > 1 then 'IN_FLIGHT'
-                  when k.key is null then null
+                  when k.request_hash is null then null
                   when k.request_hash <> j.khash then 'KEY_REUSED'
                   else 'REPLAY' end as claim,
              k.status_code, k.body
         from claims c
         join j on j.n = c.n
-        left join idempotency_keys k on k.user_id = j.actor and k.method = j.kmethod and k.path = j.kpath and k.key = j.kkey
+        -- A probe of the primary key per claimed key, whatever the statistics:
+        -- the LIMIT keeps the planner from turning the lookup into a join,
+        -- which the plan cached on a young table did as a hash join over a
+        -- scan of the whole table, growing with every key stored.
+        left join lateral (
+          select k.request_hash, k.status_code, k.body from idempotency_keys k
+           where k.user_id = j.actor and k.method = j.kmethod and k.path = j.kpath and k.key = j.kkey
+           limit 1
+        ) k on true
     ),
     live as (
       select j.*, row_number() over (order by j.n) as m
@@ -136,13 +144,16 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
     sessions as (
       select cs.id, cs.id_usuario, cs.estado_sesion, k.account_id
         from caja_sesiones cs join cajas k on k.id = cs.id_caja
-       where cs.id in (select sess from live)
+       where cs.id = any(array(select sess from live))
        order by cs.id
          for no key update of cs
     ),
+    -- One array of ids, so the primary key finds them: written as two IN
+    -- lists joined by OR it was a filter over every account, which with
+    -- 200,000 wallet accounts took the top-ups from 3,100/s to 150/s.
     accounts as (
       select id, posted - pending_debits as available, floor, currency from ledger_accounts
-       where id in (select float_account from live) or id in (select account_id from sessions)
+       where id = any(array(select float_account from live union select account_id from sessions))
        order by id
          for no key update
     ),
