@@ -29,6 +29,9 @@ test('create a caja: roles, validation, opening saldo', async () => {
   const caja = await createCaja({ nombre: 'Caja Central', saldo: 500.5, unknown: 'ignored' });
   assert.deepEqual(caja, { id: caja.id, nombre: 'Caja Central', especialidad: 'MIXTA', saldo: 500.5 });
   const zero = await createCaja({ nombre: 'Caja Vacía', especialidad: 'SOLO_VENTAS' });
+  // 255 characters, 510 UTF-16 units: within the limit.
+  assert.equal((await createCaja({ nombre: '😀'.repeat(255) })).nombre, '😀'.repeat(255));
+  assert.equal((await createCaja({ nombre: '😀😀😀' })).nombre, '😀😀😀');
   assert.equal(zero.saldo, 0);
   assert.equal(zero.especialidad, 'SOLO_VENTAS');
 
@@ -37,6 +40,9 @@ test('create a caja: roles, validation, opening saldo', async () => {
   assert.equal((await call('POST', '/cajas', bearer(await ctx.tokenFor('Usuario')), { nombre: 'Caja X' })).statusCode, 403);
   for (const bad of [
     { nombre: 'ab' },
+    // Two characters, four UTF-16 units: counted as PostgreSQL counts them.
+    { nombre: '😀😀' },
+    { nombre: '😀'.repeat(256) },
     { nombre: 'Caja X', saldo: 1.234 },
     { nombre: 'Caja X', saldo: '10' },
     { nombre: 'Caja X', saldo: -1 },
@@ -82,6 +88,7 @@ test('PATCH changes name and especialidad, never the saldo', async () => {
   assert.equal((await call('PATCH', `/cajas/${caja.id}`, bearer(await ctx.tokenFor('Operador')), { nombre: 'Otra' })).statusCode, 403);
   assert.equal((await call('PATCH', '/cajas/999999', admin, { nombre: 'Otra caja' })).statusCode, 404);
   assert.equal((await call('PATCH', `/cajas/${caja.id}`, admin, { nombre: 12 })).statusCode, 400);
+  assert.equal((await call('PATCH', `/cajas/${caja.id}`, admin, { nombre: '😀😀' })).statusCode, 400);
 });
 
 test('open a session: defaults, adjustment, one per caja and per user', async () => {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { intId, intIdParam, nonEmptyText, posAmount, uuidV4 } from '../http/schemas.js';
+import { charCount, intId, intIdParam, nonEmptyText, posAmount, uuidV4 } from '../http/schemas.js';
 
 // Request and response schemas of §2. Amounts are JSON numbers on the wire
 // (posAmount validates them; the service turns them into bigint cents).
 
 const especialidad = z.enum(['SOLO_VENTAS', 'SOLO_AGENTES', 'MIXTA']);
-const nombre = nonEmptyText().refine((s) => s.trim().length >= 3, 'must be at least 3 characters');
+const nombre = nonEmptyText().refine((s) => charCount(s.trim()) >= 3, 'must be at least 3 characters');
 
 export const cajaIdParams = z.object({ id: intIdParam });
 export const sessionIdParams = z.object({ id: intIdParam });

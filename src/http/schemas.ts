@@ -10,13 +10,26 @@ const noNul = (s: string) => !s.includes('\u0000');
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 export const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
 
+/**
+ * Characters as PostgreSQL's length() and JSON Schema's maxLength count them
+ * (code points), not UTF-16 units as String.length does: "😀😀" is 2, so a
+ * minimum checked on .length let through what a CHECK constraint refused.
+ */
+export const charCount = (s: string) => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
 /** Free text: ≤ max characters, no NUL. */
 export const text = (max = 255) =>
   z
     .string()
-    .max(max, `at most ${max} characters`)
+    // Only a string of more than max units can have more than max characters.
+    .refine((s) => s.length <= max || charCount(s) <= max, `at most ${max} characters`)
     .refine(noNul, 'must not contain NUL characters')
-    .refine(wellFormed, 'must be well-formed Unicode');
+    .refine(wellFormed, 'must be well-formed Unicode')
+    .meta({ maxLength: max });
 
 export const nonEmptyText = (max = 255) =>
   text(max).refine((s) => s.trim().length > 0, 'must not be empty');
