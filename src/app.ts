@@ -25,6 +25,7 @@ import { installErrorHandling } from './http/error-handler.js';
 import { commonError, unauthorized } from './http/errors.js';
 import { errorBody, requestFamily } from './http/family.js';
 import { installJsonBodyParser } from './http/json-body.js';
+import { claimKeyWithRefusal, installIdempotency } from './http/idempotency.js';
 import { healthRoutes } from './http/health.routes.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { ledgerRoutes } from './ledger/ledger.routes.js';
@@ -46,7 +47,6 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 // world:BOB) are created in BOB by migration 002, so this is not configurable.
 const POS_CURRENCY = 'BOB';
 
-/** Builds the whole service; the composition root. server.ts only starts it. */
 /**
  * One log line per request, written when it completes, with the request in
  * it, instead of Fastify's two: the log costs half the writes on the hot path.
@@ -60,6 +60,7 @@ class OneLinePerRequest extends LogController {
   }
 }
 
+/** Builds the whole service; the composition root. server.ts only starts it. */
 export async function buildApp({ config, db, jwtSecret, logger = false }: AppOptions) {
   const auth = authServiceFactory({ db, signer: tokenSigner(jwtSecret, config.JWT_ACCESS_TTL), refreshTtlSeconds: config.JWT_REFRESH_TTL });
   const app = Fastify({
@@ -93,7 +94,8 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandling(app, config.API_PREFIX);
+  installIdempotency(app);
+  installErrorHandling(app, config.API_PREFIX, (request, refusal, body) => claimKeyWithRefusal(db, request, refusal, body));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -133,8 +135,9 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
           'Cash registers, mobile top-ups (recargas) and driver wallets on one double-entry ledger. ' +
           'Money routes accept an optional Idempotency-Key header (1–255 characters, no control characters, scoped to user, ' +
           'method and path): a retry with the same body (compared as parsed JSON) replays the first response, ' +
-          '4xx refusals included, with the header idempotent-replayed: true; another body is a 422; a twin still ' +
-          'in flight is a 409. A request refused before it ran (401, 403 for the role, 400) takes no key. ' +
+          '4xx refusals included (a 400 from validation too), with the header idempotent-replayed: true; another body ' +
+          'is a 422; a twin still in flight is a 409. A request refused before its body could be compared (401, 403 for ' +
+          'the role, malformed JSON, a content type other than JSON, a body over 1 MiB) takes no key. ' +
           'POS amounts are JSON numbers with at most two decimals; wallet amounts are decimal strings ("150.00"); ' +
           'a number literal a double cannot hold exactly is a 400 in a field the route reads. See the README for the rules.',
       },

@@ -32,6 +32,10 @@ test('create a caja: roles, validation, opening saldo', async () => {
   // 255 characters, 510 UTF-16 units: within the limit.
   assert.equal((await createCaja({ nombre: '😀'.repeat(255) })).nombre, '😀'.repeat(255));
   assert.equal((await createCaja({ nombre: '😀😀😀' })).nombre, '😀😀😀');
+  // A JSON number is read as the number it denotes, however it is written.
+  const raw = (text: string) => ctx.app.inject({ method: 'POST', url: '/cajas', headers: { ...admin, 'content-type': 'application/json' }, payload: text });
+  assert.equal((await raw('{"nombre":"Caja exponente","saldo":1e1}')).json().saldo, 10);
+  assert.equal((await raw('{"nombre":"Caja exponente","saldo":1.2345e1}')).statusCode, 400);
   assert.equal(zero.saldo, 0);
   assert.equal(zero.especialidad, 'SOLO_VENTAS');
 

@@ -23,9 +23,10 @@ test('HTTP conventions', async (t) => {
     assert.equal(res.json().statusCode, 413);
   });
 
-  await t.test('a wrong content type is refused', async () => {
+  await t.test('a wrong content type is refused as malformed input (400: the contract has no 415)', async () => {
     const res = await app.inject({ method: 'POST', url: '/usuario', headers: { ...auth, 'content-type': 'text/xml' }, payload: '<a/>' });
-    assert.equal(res.statusCode, 415);
+    assert.equal(res.statusCode, 400);
+    assert.deepEqual(res.json(), { statusCode: 400, message: 'Content-Type must be application/json', error: 'Bad Request' });
   });
 
   await t.test('numbers a double cannot hold exactly are refused, never rounded', async () => {
@@ -61,12 +62,12 @@ test('HTTP conventions', async (t) => {
     assert.equal(unknown.json().saldo, 1);
   });
 
-  await t.test('an empty JSON body is no body; other content types are 415', async () => {
+  await t.test('an empty JSON body is no body; other content types are 400', async () => {
     const someone = await user('Usuario');
     const empty = await app.inject({ method: 'POST', url: '/auth/logout', headers: { ...bearer(someone.token), 'content-type': 'application/json' }, payload: '' });
     assert.equal(empty.statusCode, 204);
     const text = await app.inject({ method: 'POST', url: '/usuario', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'hello' });
-    assert.equal(text.statusCode, 415);
+    assert.equal(text.statusCode, 400);
   });
 
   await t.test('URLs the router cannot read are a 400 in the route family, after the token check', async () => {

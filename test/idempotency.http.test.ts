@@ -62,3 +62,75 @@ test('an Idempotency-Key is 1–255 characters of any kind but control character
   }
   assert.equal((await app.inject({ url: `/cajas/sesion/${session.id}`, headers: auth })).json().total_ingresos, 2);
 });
+
+test('a refusal at validation is the first completed response: it claims the key (API.md §0)', async () => {
+  const { app, adminToken } = await buildTestApp();
+  const auth = bearer(adminToken);
+  const caja = (await app.inject({ method: 'POST', url: '/cajas', headers: auth, payload: { nombre: 'Refused keys', saldo: 10 } })).json();
+  const session = (await app.inject({ method: 'POST', url: '/cajas/abrir', headers: auth, payload: { id_caja: caja.id } })).json();
+  const post = (url: string, key: string, payload: unknown) => app.inject({ method: 'POST', url, headers: { ...auth, 'idempotency-key': key }, payload: payload as object });
+  const move = (monto: unknown) => ({ tipo: 'INGRESO', monto, motivo: 'Propina', id_sesion_caja: session.id });
+
+  const refused = await post('/cajas/movimiento', 'mv-1', move('5'));
+  assert.equal(refused.statusCode, 400);
+  assert.equal(refused.headers['idempotent-replayed'], undefined);
+  assert.equal(refused.json().error, 'Bad Request');
+  const again = await post('/cajas/movimiento', 'mv-1', move('5'));
+  assert.equal(again.statusCode, 400);
+  assert.equal(again.headers['idempotent-replayed'], 'true');
+  assert.equal(again.body, refused.body);
+  // The corrected request is another body under the same key.
+  const corrected = await post('/cajas/movimiento', 'mv-1', move(5));
+  assert.equal(corrected.statusCode, 422, corrected.body);
+  assert.equal((await post('/cajas/movimiento', 'mv-2', move(5))).statusCode, 201);
+
+  // A top-up below the minimum, through the batched sale path.
+  const sale = (monto: number) => ({ operadora: 'Tigo', numero_cliente: '70000001', monto, id_caja_sesion: session.id });
+  assert.equal((await post('/recargas/cliente', 'sale-1', sale(0.05))).statusCode, 400);
+  assert.equal((await post('/recargas/cliente', 'sale-1', sale(0.05))).headers['idempotent-replayed'], 'true');
+  assert.equal((await post('/recargas/cliente', 'sale-1', sale(1))).statusCode, 422);
+
+  // Wallet family: the stored body is the wallet error body.
+  const driver = (await app.inject({ method: 'POST', url: '/drivers', headers: auth, payload: { nombre: 'Refused key' } })).json().data;
+  const debit = (amount: string) => post(`/drivers-balance/${driver.id}/debits`, 'debit-1', { amount, type: 'commission' });
+  const bad = await debit('1.234');
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().success, false);
+  const badAgain = await debit('1.234');
+  assert.equal(badAgain.headers['idempotent-replayed'], 'true');
+  assert.equal(badAgain.body, bad.body);
+  const reused = await debit('1.00');
+  assert.equal(reused.statusCode, 422);
+  assert.equal(reused.json().error.code, 'IDEMPOTENCY_KEY_REUSED');
+
+  // A body that is not JSON cannot be compared with a retry: it claims nothing.
+  const malformed = await app.inject({
+    method: 'POST',
+    url: '/cajas/movimiento',
+    headers: { ...auth, 'idempotency-key': 'mv-3', 'content-type': 'application/json' },
+    payload: '{"tipo": "INGRESO",',
+  });
+  assert.equal(malformed.statusCode, 400);
+  assert.equal((await post('/cajas/movimiento', 'mv-3', move(5))).statusCode, 201);
+
+  const totals = (await app.inject({ url: `/cajas/sesion/${session.id}`, headers: auth })).json();
+  assert.equal(totals.total_ingresos, 10);
+  assert.equal((await app.inject({ url: '/recargas/historial/clientes', headers: auth })).json().length, 0);
+});
+
+test('POST /cajas with an Idempotency-Key books its opening saldo once', async () => {
+  const { app, adminToken } = await buildTestApp();
+  const auth = bearer(adminToken);
+  const create = () =>
+    app.inject({ method: 'POST', url: '/cajas', headers: { ...auth, 'idempotency-key': 'caja-1' }, payload: { nombre: 'Keyed caja', saldo: 250.5 } });
+  const first = await create();
+  assert.equal(first.statusCode, 201, first.body);
+  const again = await create();
+  assert.equal(again.statusCode, 201);
+  assert.equal(again.headers['idempotent-replayed'], 'true');
+  assert.deepEqual(again.json(), first.json());
+  const cajas = (await app.inject({ url: '/cajas', headers: auth })).json() as Array<{ nombre: string; saldo: number }>;
+  assert.deepEqual(cajas.filter((c) => c.nombre === 'Keyed caja').map((c) => c.saldo), [250.5]);
+  const verify = (await app.inject({ url: '/ledger/verify', headers: auth })).json();
+  assert.equal(verify.ok, true);
+});

@@ -227,6 +227,8 @@ test('histories: newest first, full by default, optional filters', async () => {
   );
   assert.equal((await call('GET', '/recargas/historial/inyecciones?operadora=Viva', reader)).json().every((i: { operadora_destino: string }) => i.operadora_destino === 'Viva'), true);
   assert.ok((await call('GET', '/recargas/historial/inyecciones', reader)).json().length >= 2);
+  // No injection has a client number: the filter matches none rather than being ignored.
+  assert.deepEqual((await call('GET', '/recargas/historial/inyecciones?numero_cliente=78945612', reader)).json(), []);
   assert.equal((await call('GET', '/recargas/historial/clientes', bearer(await ctx.tokenFor('Conductor')))).statusCode, 403);
   assert.equal((await call('GET', '/recargas/historial/inyecciones', bearer(await ctx.tokenFor('Conductor')))).statusCode, 403);
   assert.equal((await call('PATCH', `/cajas/sesion/${sessionId}/cerrar`, h, { monto_final_real: 48 })).statusCode, 200);

@@ -19,7 +19,7 @@ import {
   updateCajaBody,
   userIdParams,
 } from './cajas.schemas.js';
-import { cajaJson, movementDetailJson, movementJson, sessionJson, teorico, type CajasService } from './cajas.service.js';
+import { cajaJson, movementDetailJson, movementJson, sessionJson, teorico, type CajasService, type CreatedCaja } from './cajas.service.js';
 
 const tags = ['cajas'];
 const security = [{ bearerAuth: [] }];
@@ -31,17 +31,19 @@ const invalid = { 400: posError, ...denied };
 
 export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async (app, { cajas }) => {
   app.post('/cajas', {
-    config: admin,
+    config: { ...admin, idempotent: true },
     schema: {
       tags,
       summary: 'Create a cash register; an initial saldo is booked as an opening movement',
+      description: 'An initial saldo moves money (world → caja): the request accepts an Idempotency-Key header.',
       security,
       body: createCajaBody,
       response: { 201: createdCajaSchema, ...invalid },
     },
     handler: async (request, reply) => {
-      const c = await cajas.create(actorOf(request), request.body);
-      return reply.code(201).send({ id: c.id, nombre: c.nombre, especialidad: c.especialidad, saldo: toJsonNumber(c.saldo) });
+      const render = (c: CreatedCaja) => ({ id: c.id, nombre: c.nombre, especialidad: c.especialidad, saldo: toJsonNumber(c.saldo) });
+      const idem = idempotencyOf(request, 201, render);
+      return reply.code(201).send(render(await cajas.create(actorOf(request), request.body, idem)));
     },
   });
 
@@ -106,7 +108,7 @@ export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async
   });
 
   app.post('/cajas/abrir', {
-    config: cashier,
+    config: { ...cashier, idempotent: true },
     schema: {
       tags,
       summary: 'Open a session on a cash register for the caller',
@@ -125,7 +127,7 @@ export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async
   });
 
   app.post('/cajas/movimiento', {
-    config: cashier,
+    config: { ...cashier, idempotent: true },
     schema: {
       tags,
       summary: 'Record a manual cash INGRESO or EGRESO on a session',
@@ -181,7 +183,7 @@ export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async
   });
 
   app.patch('/cajas/sesion/:id/cerrar', {
-    config: cashier,
+    config: { ...cashier, idempotent: true },
     schema: {
       tags,
       summary: 'Close a session with the counted cash',

@@ -66,6 +66,13 @@ export function cajaJson(c: CajaRow & { sesion: SessionRow | null }) {
   };
 }
 
+export interface CreatedCaja {
+  id: number;
+  nombre: string;
+  especialidad: Especialidad;
+  saldo: bigint;
+}
+
 export interface Movement {
   id: number;
   tipo: TipoMovimiento;
@@ -137,10 +144,11 @@ export function cajasServiceFactory({ db, currency }: CajasServiceDeps) {
     /** Locks an open session for a money operation (see cajas.queries.ts). */
     claimOpenSession,
 
-    async create(actor: Actor, input: { nombre: string; especialidad?: Especialidad; saldo?: number }) {
+    /** A new caja; an opening saldo moves money (world → caja), so the request may carry an Idempotency-Key. */
+    async create(actor: Actor, input: { nombre: string; especialidad?: Especialidad; saldo?: number }, idem?: Idempotency<CreatedCaja>): Promise<CreatedCaja> {
       const saldo = input.saldo === undefined ? 0n : cents(input.saldo);
       const worldId = saldo > 0n ? await worldAccountId() : 0n;
-      return inTransaction(db, async (trx) => {
+      return runIdempotent(db, idem, async (trx) => {
         const { rows } = await sql<{ id: number }>`select nextval('cajas_id_seq')::integer as id`.execute(trx);
         const id = rows[0]!.id;
         const accountId = await createAccount(trx, { code: `caja:${id}`, kind: 'CAJA', currency, floor: 0n });

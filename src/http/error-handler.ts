@@ -42,23 +42,42 @@ export function toDomainError(err: unknown): DomainError | undefined {
   return undefined;
 }
 
-export function installErrorHandling(app: FastifyInstance, prefix: string) {
+/** Claims a keyed request's Idempotency-Key with its validation refusal; what to answer instead, if anything (idempotency.ts). */
+export type ClaimKeyWithRefusal = (request: FastifyRequest, refusal: DomainError, body: string) => Promise<Error | 'stored' | undefined>;
+
+export function installErrorHandling(app: FastifyInstance, prefix: string, claimKeyWithRefusal?: ClaimKeyWithRefusal) {
   app.decorateRequest('family', 'pos');
   app.addHook('onRequest', async (request) => {
     request.family = requestFamily(request, prefix);
   });
-  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof ReplayedResponse) {
-      return reply
-        .code(err.status)
-        .header('idempotent-replayed', 'true')
-        .type('application/json; charset=utf-8')
-        .serializer((p: unknown) => p as string)
-        .send(err.body);
-    }
+  const replay = (reply: FastifyReply, err: ReplayedResponse) =>
+    reply
+      .code(err.status)
+      .header('idempotent-replayed', 'true')
+      .type('application/json; charset=utf-8')
+      .serializer((p: unknown) => p as string)
+      .send(err.body);
+
+  app.setErrorHandler(async (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof ReplayedResponse) return replay(reply, err);
     // Errors raised before onRequest ran (e.g. a bad URL) have no family yet.
     const family = requestFamily(request, prefix);
-    const domain = toDomainError(err);
+    let domain = toDomainError(err);
+    if (domain?.code === 'VALIDATION_ERROR' && claimKeyWithRefusal) {
+      const text = JSON.stringify(errorBody(family, domain));
+      let instead: Error | 'stored' | undefined;
+      try {
+        instead = await claimKeyWithRefusal(request, domain, text);
+      } catch (claimErr) {
+        // Not stored: a 5xx, so a retry runs again (API.md §0).
+        err = claimErr;
+        domain = undefined;
+      }
+      if (instead instanceof ReplayedResponse) return replay(reply, instead);
+      // Sent as the text stored, so a replay of it is byte-identical.
+      if (instead === 'stored') return reply.code(domain!.status).type('application/json; charset=utf-8').serializer((p: unknown) => p as string).send(text);
+      if (instead) domain = toDomainError(instead);
+    }
     if (domain) {
       if (domain.status >= 500) request.log.error({ err }, 'domain error with server status');
       return reply.code(domain.status).send(errorBody(family, domain));

@@ -2,7 +2,7 @@
 // in a `satisfies Record<…>` table, so a code without a status does not compile;
 // the one error handler (error-handler.ts) turns them into either family's body.
 
-export type ClientStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429;
+export type ClientStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429;
 
 export class DomainError extends Error {
   constructor(
@@ -30,7 +30,8 @@ export const commonErrors = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
+  // Malformed input as far as the contract goes: its statuses have no 415.
+  UNSUPPORTED_MEDIA_TYPE: 400,
   IDEMPOTENCY_KEY_REUSED: 422,
   IDEMPOTENCY_REQUEST_IN_FLIGHT: 409,
   TOO_MANY_REQUESTS: 429,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { inTransaction, type Db, type Tx } from '../db/transaction.js';
 import { DomainError, ReplayedResponse, badRequest, commonError } from './errors.js';
@@ -38,12 +38,34 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** The request's idempotency scope, or undefined when no key was sent. */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A money route: an Idempotency-Key claims its first completed response, a refusal at validation included. */
+    idempotent?: boolean;
+  }
+  interface FastifyRequest {
+    /** The handler took charge of the key (idempotencyOf): whatever it answers is stored by it. */
+    idempotencyHandled: boolean;
+  }
+}
+
+export function installIdempotency(app: FastifyInstance) {
+  app.decorateRequest('idempotencyHandled', false);
+}
+
+/** The request's idempotency scope, or undefined when no key was sent. Called by the handlers of money routes. */
 export function idempotencyOf<T>(
   request: FastifyRequest,
   status: number,
   render: (result: T) => unknown,
 ): Idempotency<T> | undefined {
+  // A route that takes keys must say so, or its validation refusals would not claim them.
+  if (!request.routeOptions.config.idempotent) throw new Error(`${request.routeOptions.url} reads Idempotency-Key but is not marked idempotent`);
+  request.idempotencyHandled = true;
+  return scopeOf(request, status, render);
+}
+
+function scopeOf<T>(request: FastifyRequest, status: number, render: (result: T) => unknown): Idempotency<T> | undefined {
   const raw = request.headers['idempotency-key'];
   if (raw === undefined) return undefined;
   const key = Array.isArray(raw) ? raw[0] : raw;
@@ -167,6 +189,45 @@ export async function runIdempotent<T>(db: Db, idem: Idempotency<T> | undefined,
   });
   if (!outcome.ok) throw outcome.error;
   return outcome.value;
+}
+
+/**
+ * A keyed request to a money route refused at validation (400 for its path,
+ * query or body) before its handler could take the key: that refusal is its
+ * first completed response (API.md §0) and claims the key like any other,
+ * so the same key with a corrected body is a 422, not a second request.
+ * Answers what to send instead when the key is taken: in flight (409), used
+ * with another body (422), or stored (replayed); 'stored' once `body` is
+ * stored as the answer; undefined when there is no key to claim. A body that could not be parsed (malformed JSON, too
+ * large, not JSON) never gets here: there is nothing to compare a retry with.
+ */
+export async function claimKeyWithRefusal(db: Db, request: FastifyRequest, refusal: DomainError, body: string): Promise<Error | 'stored' | undefined> {
+  if (!request.routeOptions.config.idempotent || request.idempotencyHandled || !request.actor) return undefined;
+  let scope: Idempotency<unknown> | undefined;
+  try {
+    scope = scopeOf(request, refusal.status, () => undefined);
+  } catch {
+    return undefined; // A malformed key claims nothing; the refusal answers.
+  }
+  if (!scope) return undefined;
+  const claimed = scope;
+  return inTransaction<Error | 'stored'>(db, async (trx) => {
+    const [answer] = await claimIdempotencyKeys(trx, [claimed]);
+    if (answer) return answer;
+    await trx
+      .insertInto('idempotency_keys')
+      .values({
+        user_id: claimed.userId,
+        method: claimed.method,
+        path: claimed.path,
+        key: claimed.key,
+        request_hash: claimed.requestHash,
+        status_code: refusal.status,
+        body,
+      })
+      .execute();
+    return 'stored';
+  });
 }
 
 /** Keys are kept at least 24 h (API.md §0); older ones are dropped. */

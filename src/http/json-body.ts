@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
 import { commonError } from './errors.js';
 
-// The one body parser: JSON only (any other content type is a 415).
+// The one body parser: JSON only (any other content type is a 400).
 // - A JSON number whose text a double cannot hold exactly (10.0000000000000001,
 //   12345678901234567890, 1e309) in a field the route reads is refused:
 //   JSON.parse would silently round it to a nearby value, and an amount with
@@ -99,28 +99,27 @@ export function installJsonBodyParser(app: FastifyInstance) {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     let text = body as string;
     if (text.trim() === '') return done(null, undefined);
+    // A number a double cannot hold is kept as its exact text, a string,
+    // rather than rounded; in a field the route reads (an amount, an id) it
+    // is then refused, with the body parsed, so an Idempotency-Key can
+    // compare a retry with it.
     const inexact = findInexactNumbers(text);
-    if (inexact.length > 0) {
-      // A field the route reads (an amount, an id) is refused. Anywhere else
-      // (an unknown field, inside free-form metadata) the number is kept as
-      // its exact text, a string, rather than rounded.
-      const fields = bodyFields(request);
-      const read = inexact.find((n) => n.path.length === 1 && fields !== undefined && Object.hasOwn(fields, n.path[0]!));
-      if (read) {
-        return done(
-          commonError('VALIDATION_ERROR', `The number ${read.token.slice(0, 40)} cannot be represented exactly; amounts have at most 2 decimals`),
-          undefined,
-        );
-      }
-      for (const n of [...inexact].reverse()) {
-        text = `${text.slice(0, n.start)}"${n.token}"${text.slice(n.start + n.token.length)}`;
-      }
+    for (const n of [...inexact].reverse()) {
+      text = `${text.slice(0, n.start)}"${n.token}"${text.slice(n.start + n.token.length)}`;
     }
     try {
       request.parsedBody = sjson.parse(text, null, { protoAction: 'remove', constructorAction: 'remove' });
-      done(null, request.parsedBody);
     } catch {
-      done(commonError('INVALID_JSON', 'Body is not valid JSON'), undefined);
+      return done(commonError('INVALID_JSON', 'Body is not valid JSON'), undefined);
     }
+    const fields = bodyFields(request);
+    const read = inexact.find((n) => n.path.length === 1 && fields !== undefined && Object.hasOwn(fields, n.path[0]!));
+    if (read) {
+      return done(
+        commonError('VALIDATION_ERROR', `The number ${read.token.slice(0, 40)} cannot be represented exactly; amounts have at most 2 decimals`),
+        undefined,
+      );
+    }
+    done(null, request.parsedBody);
   });
 }

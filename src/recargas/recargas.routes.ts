@@ -20,11 +20,12 @@ const denied = { 401: posError, 403: posError };
 const moneyErrors = { 400: posError, ...denied, 404: posError, 409: posError, 422: posError };
 const historialDescription =
   'Newest first. With no query parameters, the complete history. Optional narrowing: operadora, id_caja_sesion, ' +
-  'numero_cliente (top-ups only), from/to (ISO 8601, inclusive), page (≥1) and limit (1–1000, default 100).';
+  'numero_cliente (no injection has one: on injections it matches none), from/to (ISO 8601, inclusive), page (≥1) ' +
+  'and limit (1–1000, default 100).';
 
 export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService }> = async (app, { recargas }) => {
   app.post('/recargas/cliente', {
-    config: { roles: ['Administrador', 'Operador'] },
+    config: { roles: ['Administrador', 'Operador'], idempotent: true },
     schema: {
       tags,
       summary: 'Sell a mobile top-up to a client',
@@ -43,7 +44,7 @@ export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService }
   });
 
   app.post('/recargas/inyeccion', {
-    config: { roles: ['Administrador'] },
+    config: { roles: ['Administrador'], idempotent: true },
     schema: {
       tags,
       summary: 'Buy operator float with cash from a session',

@@ -188,6 +188,9 @@ export function recargasServiceFactory({ db, cajas }: RecargasServiceDeps) {
     },
 
     async injections(q: HistorialQuery): Promise<Inyeccion[]> {
+      // An injection has no client number, so a filter on one matches none
+      // (ignoring it would answer a question that was not asked).
+      if (q.numero_cliente !== undefined) return [];
       let query = db
         .selectFrom('inyecciones_operadora as i')
         .innerJoin('operadoras as o', 'o.id', 'i.id_operadora')

@@ -67,7 +67,7 @@ export const balancesRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> 
   });
 
   app.post('/drivers-balance/:driverId/topups', {
-    config: { roles: ['Administrador', 'Operador'] as const },
+    config: { roles: ['Administrador', 'Operador'] as const, idempotent: true },
     schema: {
       tags: ['drivers-balance'],
       summary: 'Create a pending cash top-up (Administrador, Operador)',
@@ -88,7 +88,7 @@ export const balancesRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> 
   });
 
   app.post('/drivers-balance/topups/:ccrId/confirm', {
-    config: admin,
+    config: { ...admin, idempotent: true },
     schema: {
       tags: ['drivers-balance'],
       summary: 'Confirm a cash top-up: credits the wallet, irreversible (Administrador)',
@@ -107,7 +107,7 @@ export const balancesRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> 
   });
 
   app.post('/drivers-balance/topups/:ccrId/cancel', {
-    config: admin,
+    config: { ...admin, idempotent: true },
     schema: {
       tags: ['drivers-balance'],
       summary: 'Cancel a pending cash top-up (Administrador)',
@@ -170,7 +170,7 @@ export const balancesRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> 
   });
 
   app.post('/drivers-balance/:driverId/debits', {
-    config: admin,
+    config: { ...admin, idempotent: true },
     schema: {
       tags: ['drivers-balance'],
       summary: 'Debit a wallet: commission, penalty, plan purchase or adjustment (Administrador)',

@@ -258,7 +258,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a cash register; an initial saldo is booked as an opening movement */
+        /**
+         * Create a cash register; an initial saldo is booked as an opening movement
+         * @description An initial saldo moves money (world → caja): the request accepts an Idempotency-Key header.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -2849,7 +2852,7 @@ export interface paths {
         };
         /**
          * History of client top-ups
-         * @description Newest first. With no query parameters, the complete history. Optional narrowing: operadora, id_caja_sesion, numero_cliente (top-ups only), from/to (ISO 8601, inclusive), page (≥1) and limit (1–1000, default 100).
+         * @description Newest first. With no query parameters, the complete history. Optional narrowing: operadora, id_caja_sesion, numero_cliente (no injection has one: on injections it matches none), from/to (ISO 8601, inclusive), page (≥1) and limit (1–1000, default 100).
          */
         get: {
             parameters: {
@@ -2925,7 +2928,7 @@ export interface paths {
         };
         /**
          * History of operator injections
-         * @description Newest first. With no query parameters, the complete history. Optional narrowing: operadora, id_caja_sesion, numero_cliente (top-ups only), from/to (ISO 8601, inclusive), page (≥1) and limit (1–1000, default 100).
+         * @description Newest first. With no query parameters, the complete history. Optional narrowing: operadora, id_caja_sesion, numero_cliente (no injection has one: on injections it matches none), from/to (ISO 8601, inclusive), page (≥1) and limit (1–1000, default 100).
          */
         get: {
             parameters: {
