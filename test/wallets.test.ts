@@ -46,6 +46,11 @@ test('POST /drivers creates a driver with an active wallet in the default curren
     { id: d.walletId, driverId: d.id, status: 'active', currency: 'CUP', currentWalletBalance: '0.00', pendingTopupsAmount: '0.00', allowedNegativeLimit: '0.00', createdAt: undefined, updatedAt: undefined },
   );
 
+  // A phone is free text as far as the contract goes: up to 255 characters.
+  const longPhone = '+53 5555 1234 (llamar después de las 17 h, preguntar por Ana en la terminal norte) '.padEnd(255, '.');
+  assert.equal((await call('POST', '/drivers', adminToken, { nombre: 'Ana larga', telefono: longPhone })).body.data.telefono, longPhone);
+  assertError(await call('POST', '/drivers', adminToken, { nombre: 'Ana larga', telefono: `${longPhone}.` }), 400, 'VALIDATION_ERROR');
+
   const got = await call('GET', `/drivers/${d.id}`, usuario.token);
   assert.equal(got.status, 200);
   assert.deepEqual(got.body.data, d);
@@ -152,6 +157,8 @@ test('cash collection points: create, read, update, list', async () => {
   assert.equal(upd.body.data.isActive, false);
   assert.equal(upd.body.data.address, null);
   assert.equal(upd.body.data.name, 'Terminal Norte');
+  const phone = await call('PATCH', `/cash-collection-points/${p.id}`, adminToken, { contactPhone: '5'.repeat(255) });
+  assert.equal(phone.body.data.contactPhone, '5'.repeat(255));
   assertError(await call('PATCH', `/cash-collection-points/${p.id}`, operador.token, { isActive: true }), 403, 'FORBIDDEN');
   assertError(await call('PATCH', `/cash-collection-points/${missing}`, adminToken, { isActive: true }), 404, 'COLLECTION_POINT_NOT_FOUND');
   assertError(await call('GET', `/cash-collection-points/${missing}`, adminToken), 404, 'COLLECTION_POINT_NOT_FOUND');

@@ -79,7 +79,7 @@ export const ccrIdParams = z.object({ ccrId: uuidV4 });
 export const createDriverBody = z
   .object({
     nombre: nonEmptyText(255),
-    telefono: nonEmptyText(50).optional(),
+    telefono: nonEmptyText(255).optional(),
     email: z.email().max(255).optional(),
     password: text(1024).min(8, 'at least 8 characters').optional(),
     allowedNegativeLimit: nonNegativeAmount
@@ -113,14 +113,14 @@ export const listDriversQuery = z.object({
 export const createPointBody = z.object({
   name: nonEmptyText(255),
   address: text(255).optional(),
-  contactPhone: text(50).optional(),
+  contactPhone: text(255).optional(),
   isActive: z.boolean().optional(),
 });
 
 export const updatePointBody = z.object({
   name: nonEmptyText(255).optional(),
   address: text(255).nullable().optional(),
-  contactPhone: text(50).nullable().optional(),
+  contactPhone: text(255).nullable().optional(),
   isActive: z.boolean().optional(),
 });
 
