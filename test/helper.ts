@@ -12,9 +12,12 @@ import { migrateToLatest } from '../src/db/migrate.js';
 
 export const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
-export async function testDatabase(): Promise<Database> {
+/** A test database; on a server, with the URL of the database made for this file. */
+export type TestDatabase = Database & { url?: string };
+
+export async function testDatabase(): Promise<TestDatabase> {
   const url = process.env.TEST_DATABASE_URL;
-  let database: Database;
+  let database: TestDatabase;
   if (url) {
     const name = `t_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: url });
@@ -26,6 +29,7 @@ export async function testDatabase(): Promise<Database> {
     const opened = await openDatabase({ url: u.toString(), poolSize: 40 });
     database = {
       ...opened,
+      url: u.toString(),
       close: async () => {
         await opened.close();
         const c = new pg.Client({ connectionString: url });
@@ -45,7 +49,7 @@ export const ADMIN = { email: 'admin@test.local', password: 'admin-password-1' }
 
 export interface TestContext {
   app: App;
-  database: Database;
+  database: TestDatabase;
   /** A token for a new user of that role (or the bootstrap admin for Administrador). */
   tokenFor(role: Role): Promise<string>;
   user(role: Role): Promise<{ id: string; email: string; password: string; token: string }>;

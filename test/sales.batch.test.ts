@@ -5,7 +5,10 @@ import { DomainError, ReplayedResponse } from '../src/http/errors.js';
 import type { Outcome } from '../src/ledger/group-commit.js';
 import { decideSales, type SaleJob } from '../src/recargas/sales.batch.js';
 import { recargaJson, type Recarga } from '../src/recargas/recargas.service.js';
-import { bearer, buildTestApp } from './helper.js';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { DB } from '../src/db/types.js';
+import { bearer, buildTestApp, onPostgres } from './helper.js';
 
 // One batch of top-ups, decided in one statement (sales.batch.ts): every
 // sale is decided in arrival order exactly as it would be alone.
@@ -193,4 +196,68 @@ test('a sale that would move money between currencies is refused as a bug (5xx) 
   } finally {
     await db.updateTable('ledger_accounts').set({ currency: 'BOB' }).where('id', '=', caja.account_id).execute();
   }
+});
+
+// The batch statement is prepared once per connection and its plan reused,
+// so its access paths must not depend on the statistics of the moment: with
+// thousands of accounts it once filtered every one of them (an OR of two IN
+// lists), and a plan cached while idempotency_keys was empty scanned that
+// whole table for every batch. The plan PostgreSQL would cache (a generic
+// one) is read here from auto_explain: every read of ledger_accounts and
+// idempotency_keys must be an index probe.
+test('the sale batch reaches accounts and stored keys through their primary keys, whatever their size', { skip: !onPostgres && 'needs a PostgreSQL server (auto_explain)' }, async () => {
+  const op1 = await ctx.user('Operador');
+  const mine = await openShift(op1.token, 'Caja lote plan');
+  // A fleet's worth of wallet accounts (balance 0, so verify stays clean).
+  await db
+    .insertInto('ledger_accounts')
+    .columns(['code', 'kind', 'currency', 'floor'])
+    .expression(sql`select 'plan-test:' || i, 'WALLET', 'CUP', 0 from generate_series(1, 30000) i`)
+    .execute();
+  const tigo = await db.selectFrom('operadoras').select(['id', 'account_id']).where('nombre_operadora', '=', 'Tigo').executeTakeFirstOrThrow();
+  const actor = await actorOf(op1.token);
+
+  const pool = new pg.Pool({
+    connectionString: ctx.database.url,
+    max: 1,
+    options:
+      '-c plan_cache_mode=force_generic_plan -c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=0 ' +
+      '-c auto_explain.log_format=json -c client_min_messages=log',
+  });
+  const notices: string[] = [];
+  pool.on('connect', (client) => client.on('notice', (n) => notices.push(n.message ?? '')));
+  const probe = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    const outcomes = await decideSales(probe, [
+      {
+        actor,
+        operadora: 'Tigo',
+        operator: { id: tigo.id, account_id: tigo.account_id },
+        numero_cliente: '70000009',
+        monto: 100n,
+        sessionId: mine,
+        idem: { userId: actor.id, method: 'POST', path: '/recargas/cliente', key: 'plan-1', requestHash: 'h', family: 'pos', status: 201, render: recargaJson },
+      },
+    ]);
+    assert.equal(outcomes.length, 1);
+  } finally {
+    await probe.destroy();
+  }
+  const logged = notices.find((m) => m.includes('"recargas_cliente"'));
+  assert.ok(logged, `no plan logged for the batch (${notices.length} notices)`);
+  interface PlanNode { 'Node Type': string; 'Relation Name'?: string; 'Index Cond'?: string; 'Recheck Cond'?: string; Plans?: PlanNode[] }
+  const nodes: PlanNode[] = [];
+  const walk = (n: PlanNode) => {
+    nodes.push(n);
+    n.Plans?.forEach(walk);
+  };
+  walk((JSON.parse(logged.slice(logged.indexOf('{'))) as { Plan: PlanNode }).Plan);
+  const reads = nodes.filter((n) => (n['Relation Name'] === 'ledger_accounts' || n['Relation Name'] === 'idempotency_keys') && n['Node Type'] !== 'ModifyTable');
+  assert.ok(reads.some((n) => n['Relation Name'] === 'idempotency_keys'), 'the plan reads idempotency_keys');
+  for (const n of reads) {
+    // An index scan has its condition; a bitmap heap scan rechecks its index's.
+    assert.ok(n['Index Cond'] ?? n['Recheck Cond'], `${n['Node Type']} on ${n['Relation Name']} without an index condition`);
+  }
+  const verify = (await call('GET', '/ledger/verify', admin)).json();
+  assert.equal(verify.ok, true, JSON.stringify(verify.checks));
 });
