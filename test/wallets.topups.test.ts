@@ -300,6 +300,10 @@ test('movements: signed amounts, balances chain, filters, sorting, pagination', 
   assert.deepEqual(asc.body.data.map((m: Json) => m.amount), ['20.00', '100.00']);
   const beyond = await call('GET', `${url}?page=9`, adminToken);
   assert.deepEqual(beyond.body.data, []);
+  // Any page is a page: far past the last one it is empty, not a 400.
+  const far = await call('GET', `${url}?page=2147483647&limit=100`, adminToken);
+  assert.equal(far.status, 200, JSON.stringify(far.body));
+  assert.deepEqual([far.body.data, far.body.meta.total], [[], 4]);
 
   const byTx = await call('GET', `${url}?transactionId=${debit.body.data.transactionId}`, adminToken);
   assert.deepEqual(byTx.body.data.map((m: Json) => m.type), ['commission']);
@@ -308,10 +312,16 @@ test('movements: signed amounts, balances chain, filters, sorting, pagination', 
   assert.equal((await call('GET', `${url}?search=_`, adminToken)).body.meta.total, 0);
   assert.equal((await call('GET', `${url}?from=2999-01-01T00:00:00Z`, adminToken)).body.meta.total, 0);
   assert.equal((await call('GET', `${url}?to=2000-01-01`, adminToken)).body.meta.total, 0);
+  // ISO 8601 as clients write it: no seconds, no zone (UTC in this API).
+  for (const from of ['2999-01-01T00:00Z', '2999-01-01T00:00:00', '2999-01-01T00:00']) {
+    assert.equal((await call('GET', `${url}?from=${from}`, adminToken)).body.meta.total, 0, from);
+  }
+  assert.equal((await call('GET', `${url}?from=2000-01-01T00:00`, adminToken)).body.meta.total, 4);
+  assert.equal((await call('GET', `${url}?search=${'x'.repeat(255)}`, adminToken)).status, 200);
   const today = new Date().toISOString().slice(0, 10);
   assert.equal((await call('GET', `${url}?from=${today}&to=${today}`, adminToken)).body.meta.total, 4);
 
-  for (const q of ['page=0', 'limit=0', 'limit=101', 'page=x', 'sortBy=note', 'sortDir=up', 'from=yesterday', 'to=2025-13-01', 'transactionId=abc', 'from=2025-02-01&to=2025-01-01', 'search=a%00b']) {
+  for (const q of ['page=0', 'limit=0', 'limit=101', 'page=x', 'sortBy=note', 'sortDir=up', 'from=yesterday', 'to=2025-13-01', 'transactionId=abc', 'from=2025-02-01&to=2025-01-01', 'search=a%00b', `search=${'x'.repeat(256)}`, 'page=2147483648']) {
     assertError(await call('GET', `${url}?${q}`, adminToken), 400, 'VALIDATION_ERROR');
   }
   assertError(await call('GET', '/drivers-balance/not-a-uuid/movements', adminToken), 400, 'VALIDATION_ERROR');

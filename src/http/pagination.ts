@@ -5,7 +5,10 @@ import { queryInt } from './schemas.js';
 // wallet lists (the recargas histories page with the same offsets).
 // Query strings are text: parsed explicitly, anything else is a 400.
 
-export const MAX_PAGE = 1_000_000;
+// Any page a client can name is a page: past the last one it is empty, not a
+// 400. The bound is the contract's integer range (API.md §0), so page × limit
+// stays an exact integer (at most 2.1e12 with a limit of 1000).
+export const MAX_PAGE = 2_147_483_647;
 
 export const pageQuery = (defaultLimit = 10, maxLimit = 100) => ({
   page: queryInt(1, MAX_PAGE).optional().default(1).meta({ description: 'Page number, ≥ 1 (default 1)' }),

@@ -67,10 +67,22 @@ export const walletAmount = z
   .refine((s) => (parseDecimal(s) ?? 0n) > 0n, 'must be greater than 0');
 
 const dateOnly = /^\d{4}-\d{2}-\d{2}$/;
-const isoInstant = z.iso.datetime({ offset: true }).or(z.iso.date());
+const ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i;
+// ISO 8601 as clients write it: seconds and fractions optional, a zone (Z or
+// ±hh:mm) or none, which in this API of UTC timestamps (API.md §0) means UTC;
+// or a bare date.
+const isoInstant = z.union([
+  z.iso.datetime({ offset: true, local: true }),
+  z.iso.datetime({ offset: true, local: true, precision: -1 }),
+  z.iso.date(),
+]);
+/** The instant a non-date string names; without a zone, UTC (JavaScript would read it as local time). */
+const instant = (s: string) => new Date(ZONE.test(s) ? s : `${s}Z`);
 
 /** `from` in a query string: inclusive; a bare date means its start (UTC). */
-export const fromDate = isoInstant.transform((s) => new Date(s)).meta({ description: 'ISO 8601, inclusive; a bare date means its start (UTC)' });
+export const fromDate = isoInstant
+  .transform((s) => (dateOnly.test(s) ? new Date(s) : instant(s)))
+  .meta({ description: 'ISO 8601, inclusive (seconds optional; no zone means UTC); a bare date means its start (UTC)' });
 
 /** An inclusive upper bound, as a comparison to apply to a timestamp column. */
 export interface UpperBound {
@@ -80,8 +92,8 @@ export interface UpperBound {
 
 /** `to` in a query string: inclusive; a bare date (2025-12-31) covers that whole day (UTC). */
 export const toDate = isoInstant
-  .transform((s): UpperBound => (dateOnly.test(s) ? { at: new Date(Date.parse(s) + 86_400_000), op: '<' } : { at: new Date(s), op: '<=' }))
-  .meta({ description: 'ISO 8601, inclusive; a bare date (2025-12-31) covers the whole day (UTC)' });
+  .transform((s): UpperBound => (dateOnly.test(s) ? { at: new Date(Date.parse(s) + 86_400_000), op: '<' } : { at: instant(s), op: '<=' }))
+  .meta({ description: 'ISO 8601, inclusive (seconds optional; no zone means UTC); a bare date (2025-12-31) covers the whole day (UTC)' });
 
 /** Query-string integers are parsed explicitly (no generic coercion). */
 export const queryInt = (min: number, max: number) =>

@@ -105,7 +105,7 @@ export const driverSchema = z
 
 export const listDriversQuery = z.object({
   ...pageQuery(50, 100),
-  search: text(100).optional().meta({ description: 'Matches nombre, email or telefono (case-insensitive)' }),
+  search: text(255).optional().meta({ description: 'Matches nombre, email or telefono (case-insensitive)' }),
 });
 
 // ---- collection points ----
@@ -235,7 +235,7 @@ export const movementsQuery = z
     transactionId: uuidV4.optional(),
     from: fromDate.optional(),
     to: toDate.optional(),
-    search: text(100).optional().meta({ description: 'Matches the note or the transaction description (case-insensitive)' }),
+    search: text(255).optional().meta({ description: 'Matches the note or the transaction description (case-insensitive)' }),
     sortBy,
     sortDir,
   })

@@ -1981,7 +1981,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description ISO 8601, inclusive; a bare date means its start (UTC) */
+                    /** @description ISO 8601, inclusive (seconds optional; no zone means UTC); a bare date means its start (UTC) */
                     from?: string;
                     /** @description Items per page, 1–100 (default 10) */
                     limit?: string;
@@ -1991,7 +1991,7 @@ export interface paths {
                     search?: string;
                     sortBy?: "createdAt" | "amount";
                     sortDir?: "asc" | "desc";
-                    /** @description ISO 8601, inclusive; a bare date (2025-12-31) covers the whole day (UTC) */
+                    /** @description ISO 8601, inclusive (seconds optional; no zone means UTC); a bare date (2025-12-31) covers the whole day (UTC) */
                     to?: string;
                     transactionId?: string;
                 };
@@ -2154,7 +2154,7 @@ export interface paths {
                     collectedByUserId?: string;
                     collectionPointId?: string;
                     driverId?: string;
-                    /** @description ISO 8601, inclusive; a bare date means its start (UTC) */
+                    /** @description ISO 8601, inclusive (seconds optional; no zone means UTC); a bare date means its start (UTC) */
                     from?: string;
                     /** @description Items per page, 1–100 (default 10) */
                     limit?: string;
@@ -2163,7 +2163,7 @@ export interface paths {
                     sortBy?: "createdAt" | "amount";
                     sortDir?: "asc" | "desc";
                     status?: "pending" | "completed" | "cancelled";
-                    /** @description ISO 8601, inclusive; a bare date (2025-12-31) covers the whole day (UTC) */
+                    /** @description ISO 8601, inclusive (seconds optional; no zone means UTC); a bare date (2025-12-31) covers the whole day (UTC) */
                     to?: string;
                 };
                 header?: never;
@@ -2857,14 +2857,14 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description ISO 8601, inclusive; a bare date means its start (UTC) */
+                    /** @description ISO 8601, inclusive (seconds optional; no zone means UTC); a bare date means its start (UTC) */
                     from?: string;
                     id_caja_sesion?: string;
                     limit?: string;
                     numero_cliente?: string;
                     operadora?: "Tigo" | "Entel" | "Viva";
                     page?: string;
-                    /** @description ISO 8601, inclusive; a bare date (2025-12-31) covers the whole day (UTC) */
+                    /** @description ISO 8601, inclusive (seconds optional; no zone means UTC); a bare date (2025-12-31) covers the whole day (UTC) */
                     to?: string;
                 };
                 header?: never;
@@ -2933,14 +2933,14 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description ISO 8601, inclusive; a bare date means its start (UTC) */
+                    /** @description ISO 8601, inclusive (seconds optional; no zone means UTC); a bare date means its start (UTC) */
                     from?: string;
                     id_caja_sesion?: string;
                     limit?: string;
                     numero_cliente?: string;
                     operadora?: "Tigo" | "Entel" | "Viva";
                     page?: string;
-                    /** @description ISO 8601, inclusive; a bare date (2025-12-31) covers the whole day (UTC) */
+                    /** @description ISO 8601, inclusive (seconds optional; no zone means UTC); a bare date (2025-12-31) covers the whole day (UTC) */
                     to?: string;
                 };
                 header?: never;
