@@ -39,6 +39,12 @@ export interface AppOptions {
   db: Db;
   jwtSecret: string;
   logger?: FastifyServerOptions['logger'];
+  /**
+   * False while the server is still reaching its database (server.ts starts
+   * listening first): until then every route but /health answers 503, and
+   * /ready says it is starting.
+   */
+  available?: () => boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -61,7 +67,7 @@ class OneLinePerRequest extends LogController {
 }
 
 /** Builds the whole service; the composition root. server.ts only starts it. */
-export async function buildApp({ config, db, jwtSecret, logger = false }: AppOptions) {
+export async function buildApp({ config, db, jwtSecret, logger = false, available }: AppOptions) {
   const auth = authServiceFactory({ db, signer: tokenSigner(jwtSecret, config.JWT_ACCESS_TTL), refreshTtlSeconds: config.JWT_REFRESH_TTL });
   const app = Fastify({
     logger,
@@ -99,6 +105,15 @@ export async function buildApp({ config, db, jwtSecret, logger = false }: AppOpt
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  if (available) {
+    // Before the token check, which needs the database too.
+    app.addHook('onRequest', async (request, reply) => {
+      if (available() || request.is404 || request.routeOptions.url === `${config.API_PREFIX}/health`) return;
+      if (request.routeOptions.url === `${config.API_PREFIX}/ready`) return reply.code(503).send({ status: 'starting' });
+      const starting = { status: 503, code: 'SERVICE_STARTING', message: 'The service is starting: its database is not reachable yet' };
+      return reply.code(503).send(errorBody(request.family, starting));
+    });
+  }
 
   // Every route, as registered: the authorization matrix test walks this table.
   const routeTable: { method: string; url: string; roles?: readonly string[]; public: boolean }[] = [];

@@ -2,11 +2,21 @@ import { buildApp } from './app.js';
 import { purgeAuthRecords } from './auth/auth.service.js';
 import { ConfigError, loadConfig } from './config.js';
 import { purgeIdempotencyKeys } from './http/idempotency.js';
-import { openMigratedDatabase, resolveJwtSecret } from './runtime.js';
+import { openDatabase, ping } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { resolveJwtSecret } from './runtime.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main() {
   const config = loadConfig();
-  const database = await openMigratedDatabase(config);
+  // On a server the pool connects on first use, so the process can listen
+  // (and /health answer) while the database is not reachable yet; the
+  // embedded engine is opened here and now.
+  const database = config.DATABASE_URL
+    ? await openDatabase({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE })
+    : await openDatabase({ dataDir: config.DATA_DIR });
+  let available = false;
   const app = await buildApp({
     config,
     db: database.db,
@@ -15,22 +25,8 @@ async function main() {
       level: config.LOG_LEVEL,
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
+    available: () => available,
   });
-  await app.services.auth.bootstrapAdmin({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }, app.log);
-
-  // Hourly housekeeping: idempotency keys past their 48 h, old login
-  // failures and long-expired sessions. Money records are never purged.
-  const purge = async () => {
-    try {
-      const keys = await purgeIdempotencyKeys(database.db);
-      const auth = await purgeAuthRecords(database.db);
-      if (keys + auth > 0) app.log.info({ keys, auth }, 'expired records removed');
-    } catch (err) {
-      app.log.warn({ err }, 'housekeeping failed');
-    }
-  };
-  await purge();
-  setInterval(purge, 3600_000).unref();
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -44,8 +40,43 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+  // Migrations, the first administrator, then hourly housekeeping: idempotency
+  // keys past their 48 h, old login failures and long-expired sessions.
+  // Money records are never purged.
+  const prepare = async () => {
+    await migrateToLatest(database.db as never);
+    await app.services.auth.bootstrapAdmin({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }, app.log);
+    const purge = async () => {
+      try {
+        const keys = await purgeIdempotencyKeys(database.db);
+        const auth = await purgeAuthRecords(database.db);
+        if (keys + auth > 0) app.log.info({ keys, auth }, 'expired records removed');
+      } catch (err) {
+        app.log.warn({ err }, 'housekeeping failed');
+      }
+    };
+    await purge();
+    setInterval(purge, 3600_000).unref();
+    available = true;
+  };
+  const ready = () => app.log.info({ engine: database.engine, prefix: config.API_PREFIX || '/' }, 'service ready');
+
+  if (database.engine === 'pglite') {
+    await prepare();
+    await app.listen({ port: config.PORT, host: config.HOST });
+    return ready();
+  }
   await app.listen({ port: config.PORT, host: config.HOST });
-  app.log.info({ engine: database.engine, prefix: config.API_PREFIX || '/' }, 'service ready');
+  // Until the server answers, /ready and every route but /health are 503. A
+  // database that answers but refuses a migration stops the process.
+  for (let delay = 500; !closing; delay = Math.min(delay * 2, 10_000)) {
+    if (await ping(database.db)) {
+      await prepare();
+      return ready();
+    }
+    app.log.warn({ retryInMs: delay }, 'database not reachable yet');
+    await sleep(delay);
+  }
 }
 
 main().catch((err) => {

@@ -2,7 +2,6 @@
 // with the {success, message, data} envelope, everything else like the POS seed.
 import { STATUS_CODES } from 'node:http';
 import type { FastifyRequest } from 'fastify';
-import type { DomainError } from './errors.js';
 
 const WALLET_ROOTS = ['/drivers', '/cash-collection-points', '/drivers-balance', '/wallets-status'];
 
@@ -36,7 +35,8 @@ export function familyOf(url: string, prefix: string): Family {
   return WALLET_ROOTS.some((root) => path === root || path.startsWith(`${root}/`)) ? 'wallet' : 'pos';
 }
 
-export function errorBody(family: Family, err: Pick<DomainError, 'status' | 'code' | 'message' | 'details'>) {
+/** Either family's error body; `err` is a DomainError, or a server status (503 while starting) shaped like one. */
+export function errorBody(family: Family, err: { status: number; code: string; message: string; details?: unknown }) {
   if (family === 'wallet') {
     const error: { code: string; details?: unknown } = { code: err.code };
     if (err.details !== undefined) error.details = err.details;
