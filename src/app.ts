@@ -101,7 +101,7 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installIdempotency(app);
-  installErrorHandling(app, config.API_PREFIX, (request, refusal, body) => claimKeyWithRefusal(db, request, refusal, body));
+  installErrorHandling(app, config.API_PREFIX, (request, refusal) => claimKeyWithRefusal(db, request, refusal));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -43,20 +43,18 @@ export function toDomainError(err: unknown): DomainError | undefined {
 }
 
 /** Claims a keyed request's Idempotency-Key with its validation refusal; what to answer instead, if anything (idempotency.ts). */
-export type ClaimKeyWithRefusal = (request: FastifyRequest, refusal: DomainError, body: string) => Promise<Error | 'stored' | undefined>;
+export type ClaimKeyWithRefusal = (request: FastifyRequest, refusal: DomainError) => Promise<Error | 'stored' | undefined>;
+
+/** JSON already rendered, sent as is: a stored response goes out byte for byte as it was stored. */
+const sendText = (reply: FastifyReply, status: number, text: string) =>
+  reply.code(status).type('application/json; charset=utf-8').serializer((p: unknown) => p as string).send(text);
 
 export function installErrorHandling(app: FastifyInstance, prefix: string, claimKeyWithRefusal?: ClaimKeyWithRefusal) {
   app.decorateRequest('family', 'pos');
   app.addHook('onRequest', async (request) => {
     request.family = requestFamily(request, prefix);
   });
-  const replay = (reply: FastifyReply, err: ReplayedResponse) =>
-    reply
-      .code(err.status)
-      .header('idempotent-replayed', 'true')
-      .type('application/json; charset=utf-8')
-      .serializer((p: unknown) => p as string)
-      .send(err.body);
+  const replay = (reply: FastifyReply, err: ReplayedResponse) => sendText(reply.header('idempotent-replayed', 'true'), err.status, err.body);
 
   app.setErrorHandler(async (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof ReplayedResponse) return replay(reply, err);
@@ -64,18 +62,17 @@ export function installErrorHandling(app: FastifyInstance, prefix: string, claim
     const family = requestFamily(request, prefix);
     let domain = toDomainError(err);
     if (domain?.code === 'VALIDATION_ERROR' && claimKeyWithRefusal) {
-      const text = JSON.stringify(errorBody(family, domain));
       let instead: Error | 'stored' | undefined;
       try {
-        instead = await claimKeyWithRefusal(request, domain, text);
+        instead = await claimKeyWithRefusal(request, domain);
       } catch (claimErr) {
         // Not stored: a 5xx, so a retry runs again (API.md §0).
         err = claimErr;
         domain = undefined;
       }
       if (instead instanceof ReplayedResponse) return replay(reply, instead);
-      // Sent as the text stored, so a replay of it is byte-identical.
-      if (instead === 'stored') return reply.code(domain!.status).type('application/json; charset=utf-8').serializer((p: unknown) => p as string).send(text);
+      // The same text as stored (idempotency.ts renders it so), so a replay of it is byte-identical.
+      if (instead === 'stored') return sendText(reply, domain!.status, JSON.stringify(errorBody(request.family, domain!)));
       if (instead) domain = toDomainError(instead);
     }
     if (domain) {

@@ -197,11 +197,12 @@ export async function runIdempotent<T>(db: Db, idem: Idempotency<T> | undefined,
  * first completed response (API.md §0) and claims the key like any other,
  * so the same key with a corrected body is a 422, not a second request.
  * Answers what to send instead when the key is taken: in flight (409), used
- * with another body (422), or stored (replayed); 'stored' once `body` is
- * stored as the answer; undefined when there is no key to claim. A body that could not be parsed (malformed JSON, too
- * large, not JSON) never gets here: there is nothing to compare a retry with.
+ * with another body (422), or stored (replayed); 'stored' once the refusal
+ * is stored as the answer; undefined when there is no key to claim. A body
+ * that could not be parsed (malformed JSON, too large, not JSON) never gets
+ * here: there is nothing to compare a retry with.
  */
-export async function claimKeyWithRefusal(db: Db, request: FastifyRequest, refusal: DomainError, body: string): Promise<Error | 'stored' | undefined> {
+export async function claimKeyWithRefusal(db: Db, request: FastifyRequest, refusal: DomainError): Promise<Error | 'stored' | undefined> {
   if (!request.routeOptions.config.idempotent || request.idempotencyHandled || !request.actor) return undefined;
   let scope: Idempotency<unknown> | undefined;
   try {
@@ -214,18 +215,7 @@ export async function claimKeyWithRefusal(db: Db, request: FastifyRequest, refus
   return inTransaction<Error | 'stored'>(db, async (trx) => {
     const [answer] = await claimIdempotencyKeys(trx, [claimed]);
     if (answer) return answer;
-    await trx
-      .insertInto('idempotency_keys')
-      .values({
-        user_id: claimed.userId,
-        method: claimed.method,
-        path: claimed.path,
-        key: claimed.key,
-        request_hash: claimed.requestHash,
-        status_code: refusal.status,
-        body,
-      })
-      .execute();
+    await recordIdempotentResponses(trx, [{ idem: claimed, outcome: { ok: false, error: refusal } }]);
     return 'stored';
   });
 }
