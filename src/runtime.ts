@@ -7,10 +7,12 @@ import { migrateToLatest } from './db/migrate.js';
 
 // Shared start-up for the server and the CLIs: one database, migrated.
 
+/** The configured engine: a pool on DATABASE_URL (it connects on first use), else the embedded one under DATA_DIR. */
+export const openConfiguredDatabase = (config: Config): Promise<Database> =>
+  config.DATABASE_URL ? openDatabase({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE }) : openDatabase({ dataDir: config.DATA_DIR });
+
 export async function openMigratedDatabase(config: Config): Promise<Database> {
-  const database = config.DATABASE_URL
-    ? await openDatabase({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE })
-    : await openDatabase({ dataDir: config.DATA_DIR });
+  const database = await openConfiguredDatabase(config);
   try {
     await migrateToLatest(database.db as never);
   } catch (err) {

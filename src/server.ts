@@ -2,9 +2,9 @@ import { buildApp } from './app.js';
 import { purgeAuthRecords } from './auth/auth.service.js';
 import { ConfigError, loadConfig } from './config.js';
 import { purgeIdempotencyKeys } from './http/idempotency.js';
-import { openDatabase, ping } from './db/database.js';
+import { ping } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
-import { resolveJwtSecret } from './runtime.js';
+import { openConfiguredDatabase, resolveJwtSecret } from './runtime.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -13,9 +13,7 @@ async function main() {
   // On a server the pool connects on first use, so the process can listen
   // (and /health answer) while the database is not reachable yet; the
   // embedded engine is opened here and now.
-  const database = config.DATABASE_URL
-    ? await openDatabase({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE })
-    : await openDatabase({ dataDir: config.DATA_DIR });
+  const database = await openConfiguredDatabase(config);
   let available = false;
   const app = await buildApp({
     config,
