@@ -21,13 +21,14 @@ import { isConsoleRoute, registerConsole } from './console/console.routes.js';
 import { allChecks } from './checks.js';
 import type { Config } from './config.js';
 import type { Db } from './db/transaction.js';
-import { installErrorHandling } from './http/error-handler.js';
+import { installErrorHandling, sendDomainError } from './http/error-handler.js';
 import { commonError, unauthorized } from './http/errors.js';
 import { errorBody, requestFamily } from './http/family.js';
 import { installJsonBodyParser } from './http/json-body.js';
 import { claimKeyWithRefusal, installIdempotency } from './http/idempotency.js';
 import { healthRoutes } from './http/health.routes.js';
 import { installSecurityHeaders } from './http/security-headers.js';
+import { installWriteAdmission } from './http/write-admission.js';
 import { ledgerRoutes } from './ledger/ledger.routes.js';
 import { recargasRoutes } from './recargas/recargas.routes.js';
 import { recargasServiceFactory } from './recargas/recargas.service.js';
@@ -45,6 +46,8 @@ export interface AppOptions {
    * /ready says it is starting.
    */
   available?: () => boolean;
+  /** The built console (default web/dist). */
+  webDir?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -67,7 +70,7 @@ class OneLinePerRequest extends LogController {
 }
 
 /** Builds the whole service; the composition root. server.ts only starts it. */
-export async function buildApp({ config, db, jwtSecret, logger = false, available }: AppOptions) {
+export async function buildApp({ config, db, jwtSecret, logger = false, available, webDir }: AppOptions) {
   const auth = authServiceFactory({ db, signer: tokenSigner(jwtSecret, config.JWT_ACCESS_TTL), refreshTtlSeconds: config.JWT_REFRESH_TTL });
   const app = Fastify({
     logger,
@@ -101,6 +104,7 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installIdempotency(app);
+  const writes = installWriteAdmission(app, config.MAX_QUEUED_WRITES);
   installErrorHandling(app, config.API_PREFIX, (request, refusal) => claimKeyWithRefusal(db, request, refusal));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -109,9 +113,8 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
     // Before the token check, which needs the database too.
     app.addHook('onRequest', async (request, reply) => {
       if (available() || request.is404 || request.routeOptions.url === `${config.API_PREFIX}/health`) return;
-      if (request.routeOptions.url === `${config.API_PREFIX}/ready`) return reply.code(503).send({ status: 'starting' });
-      const starting = { status: 503, code: 'SERVICE_STARTING', message: 'The service is starting: its database is not reachable yet' };
-      return reply.code(503).send(errorBody(request.family, starting));
+      if (request.routeOptions.url === `${config.API_PREFIX}/ready`) return reply.code(503).header('retry-after', '1').send({ status: 'starting' });
+      return sendDomainError(reply, request.family, commonError('SERVICE_STARTING', 'The service is starting: its database is not reachable yet'));
     });
   }
 
@@ -181,9 +184,9 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
     },
     { prefix: config.API_PREFIX },
   );
-  await registerConsole(app, { apiPrefix: config.API_PREFIX });
+  await registerConsole(app, { apiPrefix: config.API_PREFIX, webDir });
 
-  return Object.assign(app, { services: { auth, users, cajas, recargas, wallets }, routeTable });
+  return Object.assign(app, { services: { auth, users, cajas, recargas, wallets }, routeTable, writes });
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -53,6 +53,8 @@ const envSchema = z.object({
     .default('CUP'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  // Money writes admitted at once; beyond it a write gets 503 OVERLOADED.
+  MAX_QUEUED_WRITES: z.coerce.number().int().min(1).max(1_000_000).default(5000),
 });
 
 export type Config = z.infer<typeof envSchema> & { corsOrigins: string[] };

@@ -54,7 +54,7 @@ test('auth and users', async (t) => {
     for (const [name, token] of Object.entries(cases)) {
       const res = await me(token);
       assert.equal(res.statusCode, 401, name);
-      assert.deepEqual(res.json(), { statusCode: 401, message: 'Unauthorized', error: 'Unauthorized' }, name);
+      assert.deepEqual(res.json(), { statusCode: 401, message: 'Unauthorized', error: 'Unauthorized', code: 'UNAUTHORIZED' }, name);
     }
     assert.equal((await me(undefined, { authorization: `Basic ${admin.access_token}` })).statusCode, 401);
     assert.equal((await me(admin.access_token)).statusCode, 200);
@@ -149,6 +149,9 @@ test('auth and users', async (t) => {
     const blocked = await login(victim.email, victim.password, '10.0.0.10');
     assert.equal(blocked.statusCode, 429);
     assert.equal(blocked.json().statusCode, 429);
+    // Until the window lets the oldest counted failure go: at most 15 minutes.
+    const retryAfter = Number(blocked.headers['retry-after']);
+    assert.ok(retryAfter > 800 && retryAfter <= 900, `Retry-After ${blocked.headers['retry-after']}`);
     // Another account from the same address is unaffected.
     const other = await ctx.user('Usuario');
     assert.equal((await login(other.email, other.password, '10.0.0.9')).statusCode, 200);

@@ -168,7 +168,7 @@ test('manual movements, totals, balance and ownership', async () => {
   // More than the register holds (250.00): refused, nothing changes.
   const tooMuch = await call('POST', '/cajas/movimiento', h, { tipo: 'EGRESO', monto: 250.01, motivo: 'Retiro', id_sesion_caja: s.id });
   assert.equal(tooMuch.statusCode, 409, tooMuch.body);
-  assert.deepEqual(Object.keys(tooMuch.json()).sort(), ['error', 'message', 'statusCode']);
+  assert.deepEqual(Object.keys(tooMuch.json()).sort(), ['code', 'error', 'message', 'statusCode']);
   const all = await call('POST', '/cajas/movimiento', h, { tipo: 'EGRESO', monto: 250, motivo: 'Retiro total', id_sesion_caja: s.id });
   assert.equal(all.statusCode, 201, all.body);
   assert.equal(await saldoOf(caja.id), 0);

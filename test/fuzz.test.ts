@@ -28,7 +28,33 @@ const FORMATTED_JUNK: unknown[] = ["' OR 1=1 --", '1e3', ' 5 ', '-0', 'NaN', '..
 const BOOLEAN_JUNK: unknown[] = ['true', 1, 0, null, [], {}];
 const OBJECT_JUNK: unknown[] = ['text', 5, true, [1, 2], { a: 'x\u0000' }, { big: 'x'.repeat(5000) }];
 // Raw bodies: JSON that is not an object, broken JSON, absurd nesting, 1e309.
+// Raw values swapped into each field of a valid body (API.md §6.1): nesting
+// past the limit, huge counts of inexact numbers, zeros, long keys.
+const RAW_FIELD_VALUES = [
+  '['.repeat(65) + ']'.repeat(65),
+  '['.repeat(10_000) + ']'.repeat(10_000),
+  '{"a":'.repeat(70) + '1' + '}'.repeat(70),
+  `[${'1e400,'.repeat(20_000)}1e400]`,
+  '1e400',
+  '-1e-400',
+  '12345678901234567890123',
+  `0.${'0'.repeat(10_000)}1`,
+  `1${'0'.repeat(5_000)}.5`,
+  `{"${'k'.repeat(100_000)}":[1e400,1e400]}`,
+  `{"${'\\u0000'.repeat(1000)}":1}`,
+];
+const TOO_DEEP = (raw: string) => raw.startsWith('['.repeat(65)) || raw.startsWith('{"a":'.repeat(65));
+// Unknown keys of every awkward kind, added to a body that is refused for
+// its first field (so nothing may move): they must not turn that into a 500.
+const AWKWARD_KEYS = [
+  `"${'k'.repeat(500_000)}":1`,
+  Array.from({ length: 20_000 }, (_, i) => `"k${i}":1e400`).join(','),
+  `"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}`,
+];
 const RAW_BODIES = ['[]', 'null', '5', '"x"', 'true', '{', '{"a":}', '{"a":1,}', '[', '[]'.repeat(10), '['.repeat(20_000) + ']'.repeat(20_000), '{"monto":1e309,"amount":1e309}', '\u0000'];
+
+// Enough random values per field for at least 10,000 cases in all.
+const RANDOM_PER_FIELD = 150;
 
 test('hostile input never gets past validation', async () => {
   const { app, adminToken, database } = await buildTestApp();
@@ -129,9 +155,28 @@ test('hostile input never gets past validation', async () => {
         }
         const type = [resolve(fieldSchema)?.type].flat()[0];
         const wrongKind = fc.anything().filter((v) => v !== undefined && (type === 'string' ? typeof v !== 'string' : type === 'number' || type === 'integer' ? typeof v !== 'number' : type === 'boolean' ? typeof v !== 'boolean' : typeof v !== 'object' || v === null || Array.isArray(v)));
-        for (const value of fc.sample(wrongKind, 15)) {
+        for (const value of fc.sample(wrongKind, RANDOM_PER_FIELD)) {
           await expect4xx(`${key} ${field}=random`, { method: m, url, headers: auth, payload: { ...template, [field]: value } });
         }
+      }
+      for (const raw of RAW_FIELD_VALUES) {
+        // In an unknown field only nesting is refused; any other value is ignored.
+        for (const field of [...Object.keys(schema.properties), ...(TOO_DEEP(raw) ? ['unknownField'] : [])]) {
+          const payload = JSON.stringify({ ...template, [field]: '__RAW__' }).replace('"__RAW__"', raw);
+          for (const key of [undefined, `fuzz-${cases}`]) {
+            await expect4xx(`${key} ${field}=raw ${raw.slice(0, 12)}…`, {
+              method: m,
+              url,
+              headers: { ...auth, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+              payload,
+            });
+          }
+        }
+      }
+      const firstField = Object.keys(schema.properties)[0]!;
+      for (const keys of AWKWARD_KEYS) {
+        const payload = JSON.stringify({ ...template, [firstField]: 'a\u0000b' }).replace(/^\{/, `{${keys},`);
+        await expect4xx(`${key} awkward keys ${keys.slice(0, 12)}…`, { method: m, url, headers: { ...auth, 'content-type': 'application/json' }, payload });
       }
       const hasAmount = 'monto' in schema.properties || 'amount' in schema.properties;
       for (const raw of RAW_BODIES.filter((b) => hasAmount || !b.includes('1e309'))) {
@@ -140,6 +185,7 @@ test('hostile input never gets past validation', async () => {
     }
   }
 
+  assert.ok(cases >= 10_000, `only ${cases} cases`);
   assert.deepEqual(fails, [], `${fails.length} hostile requests were not refused cleanly`);
   assert.equal(await snapshot(), before, 'no balance moved');
   const verify = await app.inject({ url: '/ledger/verify', headers: auth });

@@ -56,10 +56,10 @@ export interface TestContext {
   adminToken: string;
 }
 
-export async function buildTestApp(env: Record<string, string> = {}): Promise<TestContext> {
+export async function buildTestApp(env: Record<string, string> = {}, options: { webDir?: string } = {}): Promise<TestContext> {
   const database = await testDatabase();
   const config = loadConfig({ ...env, JWT_SECRET: 'test-secret-test-secret-test-secret-123', LOG_LEVEL: 'silent' });
-  const app = await buildApp({ config, db: database.db, jwtSecret: config.JWT_SECRET!, logger: false });
+  const app = await buildApp({ config, db: database.db, jwtSecret: config.JWT_SECRET!, logger: false, ...options });
   await app.services.auth.bootstrapAdmin(ADMIN, app.log);
   await app.ready();
   after(async () => {

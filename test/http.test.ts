@@ -9,7 +9,7 @@ test('HTTP conventions', async (t) => {
   await t.test('malformed JSON → 400 in the route family, nothing leaked', async () => {
     const res = await app.inject({ method: 'POST', url: '/usuario', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"email":' });
     assert.equal(res.statusCode, 400);
-    assert.deepEqual(res.json(), { statusCode: 400, message: 'Body is not valid JSON', error: 'Bad Request' });
+    assert.deepEqual(res.json(), { statusCode: 400, message: 'Body is not valid JSON', error: 'Bad Request', code: 'INVALID_JSON' });
     const w = await app.inject({ method: 'POST', url: '/drivers', headers: { ...auth, 'content-type': 'application/json' }, payload: '{oops' });
     assert.equal(w.statusCode, 400);
     assert.equal(w.json().success, false);
@@ -26,7 +26,7 @@ test('HTTP conventions', async (t) => {
   await t.test('a wrong content type is refused as malformed input (400: the contract has no 415)', async () => {
     const res = await app.inject({ method: 'POST', url: '/usuario', headers: { ...auth, 'content-type': 'text/xml' }, payload: '<a/>' });
     assert.equal(res.statusCode, 400);
-    assert.deepEqual(res.json(), { statusCode: 400, message: 'Content-Type must be application/json', error: 'Bad Request' });
+    assert.deepEqual(res.json(), { statusCode: 400, message: 'Content-Type must be application/json', error: 'Bad Request', code: 'UNSUPPORTED_MEDIA_TYPE' });
   });
 
   await t.test('numbers a double cannot hold exactly are refused, never rounded', async () => {

@@ -70,7 +70,7 @@ test('a refusal is a completed response: stored, replayed, its partial effects u
   await inTransaction(db, (trx) => postTransfer(trx, { debit: world, credit: acct, amount: 1_000n, kind: 'TEST' }));
   const replay = await replayOf(runIdempotent(db, scope(key), pay(acct)));
   assert.equal(replay.status, 409);
-  assert.deepEqual(JSON.parse(replay.body), { statusCode: 409, message: 'not enough', error: 'Conflict' });
+  assert.deepEqual(JSON.parse(replay.body), { statusCode: 409, message: 'not enough', error: 'Conflict', code: 'INSUFFICIENT' });
   assert.equal((await accountBalance(db, acct)).posted, 1_000n);
 });
 

@@ -55,7 +55,7 @@ test('injection and top-up: the full loop, statuses and errors', async () => {
   // No float yet: the top-up is refused and nothing changes.
   const none = await sell(h, { operadora: 'Tigo', numero_cliente: '78945612', monto: 10.5, id_caja_sesion: sessionId });
   assert.equal(none.statusCode, 409, none.body);
-  assert.deepEqual(Object.keys(none.json()).sort(), ['error', 'message', 'statusCode']);
+  assert.deepEqual(Object.keys(none.json()).sort(), ['code', 'error', 'message', 'statusCode']);
   assert.equal(await cajaSaldo(cajaId), 300);
   assert.equal((await session(sessionId)).total_ingresos, 0);
 

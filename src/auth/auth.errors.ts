@@ -6,6 +6,7 @@ export const authErrors = {
   LOGIN_THROTTLED: 429,
   USER_NOT_FOUND: 404,
   EMAIL_TAKEN: 409,
+  LAST_ADMIN: 409,
 } as const;
 
 export const authError = errorFactory(authErrors);

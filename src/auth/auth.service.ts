@@ -70,8 +70,22 @@ export function authServiceFactory({ db, signer, refreshTtlSeconds }: AuthServic
       .where('at', '>', since)
       .where((eb) => eb.or([eb('email', '=', email), eb('ip', '=', ip)]))
       .executeTakeFirstOrThrow();
-    if (Number(row.by_email) >= MAX_FAILURES_PER_EMAIL || Number(row.by_ip) >= MAX_FAILURES_PER_IP) {
-      throw authError('LOGIN_THROTTLED', 'Too many failed login attempts; try again later');
+    const byEmail = Number(row.by_email) >= MAX_FAILURES_PER_EMAIL;
+    if (byEmail || Number(row.by_ip) >= MAX_FAILURES_PER_IP) {
+      // Attempts are allowed again once the failure that filled the window leaves it.
+      const limit = byEmail ? MAX_FAILURES_PER_EMAIL : MAX_FAILURES_PER_IP;
+      const filler = await trx
+        .selectFrom('login_failures')
+        .select('at')
+        .where('at', '>', since)
+        .where(byEmail ? 'email' : 'ip', '=', byEmail ? email : ip)
+        .orderBy('at', 'desc')
+        .offset(limit - 1)
+        .limit(1)
+        .executeTakeFirst();
+      const until = (filler?.at.getTime() ?? Date.now()) + WINDOW_MS;
+      const retryAfter = Math.max(1, Math.ceil((until - Date.now()) / 1000));
+      throw authError('LOGIN_THROTTLED', 'Too many failed login attempts; try again later', undefined, retryAfter);
     }
   }
 

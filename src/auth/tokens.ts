@@ -1,6 +1,9 @@
 import { createHash, createSecretKey, randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);
+
 // Access tokens: short-lived HS256 JWTs with sub (user id), sid (the login
 // session they belong to) and exp. Only HS256 is accepted, so alg:none and
 // algorithm-confusion tokens fail verification.
@@ -29,7 +32,8 @@ export function tokenSigner(secret: string, accessTtlSeconds: number) {
       }
       try {
         const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
-        if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') return null;
+        // Correctly signed but malformed claims are refused here, before they reach a uuid column.
+        if (!isUuid(payload.sub) || !isUuid(payload.sid) || typeof payload.exp !== 'number') return null;
         if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
         verified.set(token, { userId: payload.sub, sessionId: payload.sid, exp: payload.exp });
         return { userId: payload.sub, sessionId: payload.sid };

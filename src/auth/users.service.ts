@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { isUniqueViolation, type Db } from '../db/transaction.js';
+import { sql } from 'kysely';
+import { inTransaction, isUniqueViolation, type Db } from '../db/transaction.js';
 import { authError } from './auth.errors.js';
 import { publicUser, revokeSessions } from './auth.service.js';
 import type { Role } from './auth.tables.js';
@@ -48,15 +49,34 @@ export function usersServiceFactory({ db }: { db: Db }) {
     },
 
     async update(id: string, patch: { nombres?: string; role?: Role; password?: string; activo?: boolean }) {
-      await get(id);
+      const before = await get(id);
       const set: Record<string, unknown> = { updated_at: new Date() };
       if (patch.nombres !== undefined) set.nombres = patch.nombres;
       if (patch.role !== undefined) set.role = patch.role;
       if (patch.activo !== undefined) set.activo = patch.activo;
       if (patch.password !== undefined) set.password_hash = await hashPassword(patch.password);
-      const u = await db.updateTable('users').set(set).where('id', '=', id).returning(columns).executeTakeFirstOrThrow();
+      const removesAdmin = patch.activo === false || (patch.role !== undefined && patch.role !== 'Administrador');
+      const u = await inTransaction(db, async (trx) => {
+        // Every change that could remove an administrator takes the same
+        // lock, so two at once cannot each see the other admin still there.
+        if (removesAdmin) {
+          await sql`select pg_advisory_xact_lock(hashtextextended('users:administrators', 0))`.execute(trx);
+          const others = await trx
+            .selectFrom('users')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .where('role', '=', 'Administrador')
+            .where('activo', '=', true)
+            .where('id', '<>', id)
+            .executeTakeFirstOrThrow();
+          const target = await trx.selectFrom('users').select(['role', 'activo']).where('id', '=', id).executeTakeFirstOrThrow();
+          if (target.role === 'Administrador' && target.activo && Number(others.n) === 0) {
+            throw authError('LAST_ADMIN', 'The last active Administrador cannot be deactivated or demoted');
+          }
+        }
+        return trx.updateTable('users').set(set).where('id', '=', id).returning(columns).executeTakeFirstOrThrow();
+      });
       // A new password, a new role or a deactivation ends existing logins now.
-      if (patch.password !== undefined || patch.activo === false || patch.role !== undefined) {
+      if (patch.password !== undefined || patch.activo === false || (patch.role !== undefined && patch.role !== before.role)) {
         await revokeSessions(db, id, 'user updated');
       }
       return u;

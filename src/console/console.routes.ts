@@ -69,6 +69,9 @@ export async function registerConsole(app: FastifyInstance, opts: { apiPrefix: s
       prefix: '/assets/',
       decorateReply: false,
       index: false,
+      // Only plain file names under assets/: a path that tries to leave the
+      // folder is a 404 like any missing file (send would answer 403).
+      allowedPath: (pathName) => /^\/?[A-Za-z0-9._-]+$/.test(pathName) && !pathName.includes('..'),
       // File names carry a content hash.
       immutable: true,
       maxAge: '365d',

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ReplayedResponse, commonError } from './errors.js';
-import { errorBody, requestFamily } from './family.js';
+import { errorBody, requestFamily, type Family } from './family.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -30,8 +30,19 @@ function fromFastify(err: FastifyError): DomainError | undefined {
       return commonError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
   }
   if (err instanceof SyntaxError) return commonError('INVALID_JSON', 'Body is not valid JSON');
-  if (err.statusCode === 413) return commonError('PAYLOAD_TOO_LARGE', 'Request body is larger than 1 MiB');
-  return undefined;
+  return fromStatus(err.statusCode);
+}
+
+/**
+ * Any other error a plugin raises with a client status is still the client's
+ * doing, never a 500. A 403 comes only from the static files (a path that
+ * tries to leave the console's folder): there is nothing there, a 404.
+ */
+function fromStatus(status: number | undefined): DomainError | undefined {
+  if (status === undefined || status < 400 || status > 499) return undefined;
+  if (status === 403 || status === 404) return commonError('NOT_FOUND', 'Not Found');
+  if (status === 413) return commonError('PAYLOAD_TOO_LARGE', 'Request body is larger than 1 MiB');
+  return commonError('BAD_REQUEST', 'Bad Request');
 }
 
 export function toDomainError(err: unknown): DomainError | undefined {
@@ -39,6 +50,7 @@ export function toDomainError(err: unknown): DomainError | undefined {
   const fe = err as FastifyError & { validation?: ValidationIssue[] };
   if (fe && Array.isArray(fe.validation)) return validationError(fe as never);
   if (fe && typeof fe === 'object' && 'code' in fe) return fromFastify(fe);
+  if (fe && typeof fe === 'object') return fromStatus((fe as { statusCode?: number }).statusCode);
   return undefined;
 }
 
@@ -48,6 +60,12 @@ export type ClaimKeyWithRefusal = (request: FastifyRequest, refusal: DomainError
 /** JSON already rendered, sent as is: a stored response goes out byte for byte as it was stored. */
 const sendText = (reply: FastifyReply, status: number, text: string) =>
   reply.code(status).type('application/json; charset=utf-8').serializer((p: unknown) => p as string).send(text);
+
+/** A refusal in its family's body; 429 and 503 say when to come back (API.md §6.1). */
+export function sendDomainError(reply: FastifyReply, family: Family, err: DomainError) {
+  if (err.status === 429 || err.status === 503) reply.header('retry-after', String(err.retryAfter ?? 1));
+  return reply.code(err.status).send(errorBody(family, err));
+}
 
 export function installErrorHandling(app: FastifyInstance, prefix: string, claimKeyWithRefusal?: ClaimKeyWithRefusal) {
   app.decorateRequest('family', 'pos');
@@ -75,10 +93,7 @@ export function installErrorHandling(app: FastifyInstance, prefix: string, claim
       if (instead === 'stored') return sendText(reply, domain!.status, JSON.stringify(errorBody(request.family, domain!)));
       if (instead) domain = toDomainError(instead);
     }
-    if (domain) {
-      if (domain.status >= 500) request.log.error({ err }, 'domain error with server status');
-      return reply.code(domain.status).send(errorBody(family, domain));
-    }
+    if (domain) return sendDomainError(reply, family, domain);
     // Anything else is a bug or an infrastructure failure: log it whole,
     // answer with nothing that names code, SQL or tables.
     request.log.error({ err }, 'unhandled error');
@@ -86,12 +101,15 @@ export function installErrorHandling(app: FastifyInstance, prefix: string, claim
     const body =
       family === 'wallet'
         ? { success: false, message: 'Internal Server Error', error: { code: 'INTERNAL_ERROR' } }
-        : { statusCode: status, message: 'Internal Server Error', error: 'Internal Server Error' };
+        : { statusCode: status, message: 'Internal Server Error', error: 'Internal Server Error', code: 'INTERNAL_ERROR' };
     return reply.code(status).send(body);
   });
 
-  app.setNotFoundHandler((request, reply) => {
-    const family = requestFamily(request, prefix);
-    reply.code(404).send(errorBody(family, commonError('NOT_FOUND', `Cannot ${request.method} ${request.url.split("?", 1)[0]!.slice(0, 200)}`)));
+  const notFound = (request: FastifyRequest, reply: FastifyReply) =>
+    reply.code(404).send(errorBody(requestFamily(request, prefix), commonError('NOT_FOUND', `Cannot ${request.method} ${request.url.split('?', 1)[0]!.slice(0, 200)}`)));
+  // An unknown path is answered before its body is read or parsed: a cheap 404.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.is404) return notFound(request, reply);
   });
+  app.setNotFoundHandler(notFound);
 }

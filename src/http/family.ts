@@ -47,7 +47,8 @@ export function errorBody(family: Family, err: { status: number; code: string; m
     err.code === 'VALIDATION_ERROR' && Array.isArray(err.details) && err.details.length > 0
       ? (err.details as { message: string }[]).map((d) => d.message)
       : err.message;
-  return { statusCode: err.status, message, error: STATUS_CODES[err.status] ?? 'Error' };
+  // `code` is this service's addition (API.md §6.7): seed clients ignore it, consoles translate from it.
+  return { statusCode: err.status, message, error: STATUS_CODES[err.status] ?? 'Error', code: err.code };
 }
 
 export function ok<T>(message: string, data: T, meta?: Record<string, unknown>) {

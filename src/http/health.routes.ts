@@ -19,14 +19,14 @@ export const healthRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db 
     config: { public: true },
     schema: { tags: ['health'], summary: 'The database answers and migrations are applied', response: { 200: status, 503: status } },
     handler: async (_request, reply) => {
-      if (!(await ping(db))) return reply.code(503).send({ status: 'database unreachable' });
+      if (!(await ping(db))) return reply.code(503).header('retry-after', '1').send({ status: 'database unreachable' });
       if (!migrated) {
         try {
           migrated = (await pendingMigrations(db as never)) === 0;
         } catch {
-          return reply.code(503).send({ status: 'database unreachable' });
+          return reply.code(503).header('retry-after', '1').send({ status: 'database unreachable' });
         }
-        if (!migrated) return reply.code(503).send({ status: 'migrations pending' });
+        if (!migrated) return reply.code(503).header('retry-after', '1').send({ status: 'migrations pending' });
       }
       return { status: 'ready' };
     },

@@ -108,5 +108,6 @@ export const posError = z
     statusCode: z.number(),
     message: z.union([z.string(), z.array(z.string())]),
     error: z.string(),
+    code: z.string().meta({ description: 'Machine-readable reason, e.g. SESSION_CLOSED, VALIDATION_ERROR' }),
   })
   .meta({ id: 'PosError' });

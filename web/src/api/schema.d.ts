@@ -4167,11 +4167,15 @@ export interface components {
             saldo_actual: number;
         };
         PosError: {
+            /** @description Machine-readable reason, e.g. SESSION_CLOSED, VALIDATION_ERROR */
+            code: string;
             error: string;
             message: string | string[];
             statusCode: number;
         };
         PosErrorInput: {
+            /** @description Machine-readable reason, e.g. SESSION_CLOSED, VALIDATION_ERROR */
+            code: string;
             error: string;
             message: string | string[];
             statusCode: number;
