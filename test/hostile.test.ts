@@ -95,7 +95,9 @@ test('JSON nested deeper than 64 levels is a 400 on every money route, with and 
     { method: 'POST', url: '/cajas/movimiento', body: { tipo: 'INGRESO', monto: 1, motivo: 'x', id_sesion_caja: session.id } },
     { method: 'POST', url: '/cajas', body: { nombre: 'Caja nueva' } },
     { method: 'POST', url: `/drivers-balance/${driver.id}/topups`, body: { collectionPointId: point.id, collectedByUserId: me.id, amount: '1.00', metadata: { a: 1 } } },
+    { method: 'POST', url: `/drivers-balance/topups/${pending.cashCollectionRecordId}/confirm`, body: { comment: 'x' } },
     { method: 'POST', url: `/drivers-balance/topups/${pending.cashCollectionRecordId}/cancel`, body: { reason: 'x' } },
+    { method: 'POST', url: '/cajas/abrir', body: { id_caja: caja.id, monto_inicial: 1 } },
     { method: 'POST', url: `/drivers-balance/${driver.id}/debits`, body: { amount: '1.00', type: 'penalty' } },
     { method: 'PATCH', url: `/cajas/sesion/${session.id}/cerrar`, body: { monto_final_real: 1 } },
   ];
