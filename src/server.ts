@@ -1,7 +1,7 @@
 import { buildApp } from './app.js';
 import { purgeAuthRecords } from './auth/auth.service.js';
 import { ConfigError, loadConfig } from './config.js';
-import { purgeIdempotencyKeys } from './http/idempotency.js';
+import { purgeIdempotencyKeys } from './core/idempotency.js';
 import { ping } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { openConfiguredDatabase, resolveJwtSecret } from './runtime.js';

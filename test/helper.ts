@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
 import pg from 'pg';
 import { buildApp, type App } from '../src/app.js';
-import type { Role } from '../src/auth/auth.tables.js';
+import type { Role } from '../src/db/tables/auth.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';

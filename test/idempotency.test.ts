@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
 import { inTransaction } from '../src/db/transaction.js';
-import { DomainError, ReplayedResponse } from '../src/http/errors.js';
-import { runIdempotent, type Idempotency } from '../src/http/idempotency.js';
+import { DomainError, ReplayedResponse } from '../src/core/errors.js';
+import { runIdempotent, type Idempotency } from '../src/core/idempotency.js';
 import { InsufficientFundsError, accountBalance, createAccount, postTransfer, worldAccount } from '../src/ledger/ledger.js';
 import { onPostgres, testDatabase } from './helper.js';
 

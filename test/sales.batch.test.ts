@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Actor } from '../src/auth/auth.service.js';
-import { DomainError, ReplayedResponse } from '../src/http/errors.js';
+import { DomainError, ReplayedResponse } from '../src/core/errors.js';
 import type { Outcome } from '../src/ledger/group-commit.js';
 import { decideSales, type SaleJob } from '../src/recargas/sales.batch.js';
 import { recargaJson, type Recarga } from '../src/recargas/recargas.service.js';

@@ -1,4 +1,4 @@
-import { errorFactory } from '../http/errors.js';
+import { errorFactory } from '../core/errors.js';
 
 export const authErrors = {
   INVALID_CREDENTIALS: 401,

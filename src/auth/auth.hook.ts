@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { forbidden, unauthorized } from '../http/errors.js';
+import { forbidden, unauthorized } from '../core/errors.js';
 import type { Actor, AuthService } from './auth.service.js';
-import type { Role } from './auth.tables.js';
+import type { Role } from '../db/tables/auth.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

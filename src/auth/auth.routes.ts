@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { unauthorized } from '../http/errors.js';
-import { posError } from '../http/schemas.js';
+import { unauthorized } from '../core/errors.js';
+import { posError } from '../core/schemas.js';
 import { actorOf, bearerToken } from './auth.hook.js';
 import {
   createUserBody,

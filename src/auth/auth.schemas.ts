@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { nonEmptyText, text, uuidV4 } from '../http/schemas.js';
-import { ROLES } from './auth.tables.js';
+import { nonEmptyText, text, uuidV4 } from '../core/schemas.js';
+import { ROLES } from '../db/tables/auth.js';
 
 export const role = z.enum(ROLES);
 

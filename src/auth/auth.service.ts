@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import { inTransaction, type Db } from '../db/transaction.js';
 import { authError } from './auth.errors.js';
-import type { Role } from './auth.tables.js';
+import type { Role } from '../db/tables/auth.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password.js';
 import { hashRefreshToken, newRefreshToken, type TokenSigner } from './tokens.js';
 

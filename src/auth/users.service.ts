@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { inTransaction, isUniqueViolation, type Db } from '../db/transaction.js';
 import { authError } from './auth.errors.js';
 import { publicUser, revokeSessions } from './auth.service.js';
-import type { Role } from './auth.tables.js';
+import type { Role } from '../db/tables/auth.js';
 import { hashPassword } from './password.js';
 
 export interface NewUser {

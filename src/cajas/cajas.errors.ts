@@ -1,4 +1,4 @@
-import { errorFactory, type ClientStatus } from '../http/errors.js';
+import { errorFactory, type ClientStatus } from '../core/errors.js';
 
 export const cajasErrors = {
   CAJA_NOT_FOUND: 404,

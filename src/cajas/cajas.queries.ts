@@ -2,9 +2,9 @@ import { sql } from 'kysely';
 import type { Actor } from '../auth/auth.service.js';
 import type { Db, Tx } from '../db/transaction.js';
 import { postTransfer } from '../ledger/ledger.js';
-import type { DomainError } from '../http/errors.js';
+import type { DomainError } from '../core/errors.js';
 import { cajasError } from './cajas.errors.js';
-import type { EstadoSesion, OrigenMovimiento, TipoMovimiento } from './cajas.tables.js';
+import type { EstadoSesion, OrigenMovimiento, TipoMovimiento } from '../db/tables/cajas.js';
 
 // Queries of the cajas feature. Money operations on a session all start with
 // claimOpenSession: one UPDATE that locks the session row, checks it is open

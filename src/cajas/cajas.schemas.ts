@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { charCount, intId, intIdParam, nonEmptyText, posAmount, uuidV4 } from '../http/schemas.js';
+import { charCount, intId, intIdParam, nonEmptyText, posAmount, uuidV4 } from '../core/schemas.js';
 
 // Request and response schemas of §2. Amounts are JSON numbers on the wire
 // (posAmount validates them; the service turns them into bigint cents).

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { Actor } from '../auth/auth.service.js';
 import { inTransaction, isUniqueViolation, type Db, type Tx } from '../db/transaction.js';
-import { badRequest } from '../http/errors.js';
-import { runIdempotent, type Idempotency } from '../http/idempotency.js';
+import { badRequest } from '../core/errors.js';
+import { runIdempotent, type Idempotency } from '../core/idempotency.js';
 import { InsufficientFundsError, createAccount, worldAccount } from '../ledger/ledger.js';
 import { parseJsonNumber, toJsonNumber } from '../ledger/money.js';
 import { cajasError } from './cajas.errors.js';
@@ -17,7 +17,7 @@ import {
   type CajaRow,
   type SessionRow,
 } from './cajas.queries.js';
-import type { Especialidad, OrigenMovimiento, TipoMovimiento } from './cajas.tables.js';
+import type { Especialidad, OrigenMovimiento, TipoMovimiento } from '../db/tables/cajas.js';
 
 export interface CajasServiceDeps {
   db: Db;

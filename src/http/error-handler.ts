@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, ReplayedResponse, commonError } from './errors.js';
-import { errorBody, requestFamily, type Family } from './family.js';
+import { DomainError, ReplayedResponse, commonError } from '../core/errors.js';
+import { errorBody, requestFamily, type Family } from '../core/family.js';
 
 interface ValidationIssue {
   instancePath?: string;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
-import { commonError } from './errors.js';
+import { commonError } from '../core/errors.js';
 
 // The one body parser: JSON only (any other content type is a 400).
 // - One pass over the text, without recursion, before JSON.parse: it refuses

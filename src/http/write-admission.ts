@@ -1,5 +1,5 @@
 import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
-import { commonError } from './errors.js';
+import { commonError } from '../core/errors.js';
 
 // Money writes waiting in this process are bounded (API.md §6.1): beyond
 // MAX_QUEUED_WRITES, a new one is refused with 503 OVERLOADED and writes

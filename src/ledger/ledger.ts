@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from '../db/transaction.js';
-import type { AccountKind } from './ledger.tables.js';
+import type { AccountKind } from '../db/tables/ledger.js';
 
 // The double-entry core every cent goes through. Functions take the caller's
 // transaction: a feature service composes its business rows and the transfers

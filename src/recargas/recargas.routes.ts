@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../auth/auth.hook.js';
-import { idempotencyOf } from '../http/idempotency.js';
-import { posError } from '../http/schemas.js';
+import { idempotencyOf } from '../core/idempotency.js';
+import { posError } from '../core/schemas.js';
 import {
   historialQuery,
   inyeccionBody,

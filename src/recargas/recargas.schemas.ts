@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { MAX_PAGE } from '../http/pagination.js';
-import { fromDate, intId, posAmount, queryInt, toDate } from '../http/schemas.js';
-import { OPERADORAS } from './recargas.tables.js';
+import { MAX_PAGE } from '../core/pagination.js';
+import { fromDate, intId, posAmount, queryInt, toDate } from '../core/schemas.js';
+import { OPERADORAS } from '../db/tables/recargas.js';
 
 // Request and response schemas of §3, as the Recargas seed defines them.
 

@@ -3,16 +3,16 @@ import type { Actor } from '../auth/auth.service.js';
 import type { CajasService } from '../cajas/cajas.service.js';
 import { cents } from '../cajas/cajas.service.js';
 import type { Db } from '../db/transaction.js';
-import type { Idempotency } from '../http/idempotency.js';
-import { runIdempotent } from '../http/idempotency.js';
+import type { Idempotency } from '../core/idempotency.js';
+import { runIdempotent } from '../core/idempotency.js';
 import { InsufficientFundsError, postTransfer } from '../ledger/ledger.js';
 import { toJsonNumber } from '../ledger/money.js';
 import { recargasError } from './recargas.errors.js';
 import { decideSales } from './sales.batch.js';
 import { groupCommit } from '../ledger/group-commit.js';
-import { offsetOf } from '../http/pagination.js';
+import { offsetOf } from '../core/pagination.js';
 import type { HistorialQuery } from './recargas.schemas.js';
-import type { OperadoraNombre } from './recargas.tables.js';
+import type { OperadoraNombre } from '../db/tables/recargas.js';
 
 export interface RecargasServiceDeps {
   db: Db;

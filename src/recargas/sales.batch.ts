@@ -3,14 +3,14 @@ import type { Actor } from '../auth/auth.service.js';
 import { cajasErrors } from '../cajas/cajas.errors.js';
 import { isAdmin, sessionRefusalMessage, type SessionRefusalCode } from '../cajas/cajas.queries.js';
 import type { Db } from '../db/transaction.js';
-import { DomainError, ReplayedResponse } from '../http/errors.js';
-import { errorBody } from '../http/family.js';
-import { inFlightError, keyReusedError, lockKey, type Idempotency } from '../http/idempotency.js';
+import { DomainError, ReplayedResponse } from '../core/errors.js';
+import { errorBody } from '../core/family.js';
+import { inFlightError, keyReusedError, lockKey, type Idempotency } from '../core/idempotency.js';
 import type { Outcome } from '../ledger/group-commit.js';
 import { nextTransferId, postTransfersFrom } from '../ledger/ledger.js';
 import { recargasErrors } from './recargas.errors.js';
 import type { Recarga as Sale } from './recargas.service.js';
-import type { OperadoraNombre } from './recargas.tables.js';
+import type { OperadoraNombre } from '../db/tables/recargas.js';
 
 // Client top-ups, decided and written a batch at a time (see group-commit.ts)
 // by one statement, run on its own (no BEGIN/COMMIT), so a batch holds the

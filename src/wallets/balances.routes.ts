@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { actorOf } from '../auth/auth.hook.js';
-import { ok } from '../http/family.js';
-import { paged } from '../http/pagination.js';
-import { idempotencyOf } from '../http/idempotency.js';
+import { ok } from '../core/family.js';
+import { paged } from '../core/pagination.js';
+import { idempotencyOf } from '../core/idempotency.js';
 import type { ConfirmedTopup, Topup } from './topups.service.js';
 import type { Debit } from './balances.service.js';
 import {

@@ -1,15 +1,15 @@
-import type { UpperBound } from '../http/schemas.js';
+import type { UpperBound } from '../core/schemas.js';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Actor } from '../auth/auth.service.js';
 import type { Db } from '../db/transaction.js';
-import { runIdempotent, type Idempotency } from '../http/idempotency.js';
+import { runIdempotent, type Idempotency } from '../core/idempotency.js';
 import { InsufficientFundsError, postTransfer, worldAccount } from '../ledger/ledger.js';
 import { formatDecimal, parseDecimal } from '../ledger/money.js';
-import { containsPattern, offsetOf, pageMeta } from '../http/pagination.js';
+import { containsPattern, offsetOf, pageMeta } from '../core/pagination.js';
 import { driverIdOfUser, lockWalletOfDriver, movementJson } from './wallets.queries.js';
 import { walletError } from './wallets.errors.js';
-import type { DebitType } from './wallets.tables.js';
+import type { DebitType } from '../db/tables/wallets.js';
 
 // Wallet balances, movements and debits (API.md §4). The balance is the
 // wallet ledger account's posted balance; pending top-ups are shown apart.

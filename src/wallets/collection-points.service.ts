@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
 import { inTransaction, type Db } from '../db/transaction.js';
-import { offsetOf, pageMeta } from '../http/pagination.js';
+import { offsetOf, pageMeta } from '../core/pagination.js';
 import { pointAccount } from './wallets.queries.js';
 import { walletError } from './wallets.errors.js';
-import type { WalletTables } from './wallets.tables.js';
+import type { WalletTables } from '../db/tables/wallets.js';
 
 type PointRow = Selectable<WalletTables['cash_collection_points']>;
 

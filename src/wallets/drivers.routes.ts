@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ok } from '../http/family.js';
-import { paged } from '../http/pagination.js';
+import { ok } from '../core/family.js';
+import { paged } from '../core/pagination.js';
 import { driverJson } from './drivers.service.js';
 import { pointJson } from './collection-points.service.js';
 import {

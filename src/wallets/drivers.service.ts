@@ -4,9 +4,9 @@ import type { UsersService } from '../auth/users.service.js';
 import { inTransaction, isUniqueViolation, type Db } from '../db/transaction.js';
 import { createAccount } from '../ledger/ledger.js';
 import { parseDecimal } from '../ledger/money.js';
-import { containsPattern, offsetOf, pageMeta } from '../http/pagination.js';
+import { containsPattern, offsetOf, pageMeta } from '../core/pagination.js';
 import { walletError } from './wallets.errors.js';
-import type { WalletTables } from './wallets.tables.js';
+import type { WalletTables } from '../db/tables/wallets.js';
 
 export interface NewDriver {
   nombre: string;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { actorOf } from '../auth/auth.hook.js';
-import { ok } from '../http/family.js';
-import { paged } from '../http/pagination.js';
+import { ok } from '../core/family.js';
+import { paged } from '../core/pagination.js';
 import {
   driverIdParams,
   envelope,

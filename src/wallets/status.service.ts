@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Actor } from '../auth/auth.service.js';
 import { inTransaction, type Db } from '../db/transaction.js';
-import { offsetOf, pageMeta } from '../http/pagination.js';
+import { offsetOf, pageMeta } from '../core/pagination.js';
 import { lockWalletOfDriver, walletOfDriver } from './wallets.queries.js';
-import type { WalletStatus } from './wallets.tables.js';
+import type { WalletStatus } from '../db/tables/wallets.js';
 
 // Block / unblock (API.md §4): idempotent; only real changes are recorded.
 

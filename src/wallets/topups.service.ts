@@ -1,12 +1,12 @@
-import type { UpperBound } from '../http/schemas.js';
+import type { UpperBound } from '../core/schemas.js';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Actor } from '../auth/auth.service.js';
 import type { Db, Tx } from '../db/transaction.js';
-import { runIdempotent, type Idempotency } from '../http/idempotency.js';
+import { runIdempotent, type Idempotency } from '../core/idempotency.js';
 import { PendingAlreadyResolvedError, createPendingTransfer, postPendingTransfer, voidPendingTransfer } from '../ledger/ledger.js';
 import { formatDecimal, parseDecimal } from '../ledger/money.js';
-import { offsetOf, pageMeta } from '../http/pagination.js';
+import { offsetOf, pageMeta } from '../core/pagination.js';
 import { pointAccount, topupJson, type TopupRow } from './wallets.queries.js';
 import { walletError } from './wallets.errors.js';
 

@@ -1,4 +1,4 @@
-import { errorFactory, type ClientStatus } from '../http/errors.js';
+import { errorFactory, type ClientStatus } from '../core/errors.js';
 
 // Every error code the wallet routes answer with, and its HTTP status.
 export const walletErrors = {

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Db, Tx } from '../db/transaction.js';
 import { formatDecimal } from '../ledger/money.js';
 import { walletError } from './wallets.errors.js';
-import type { WalletTables } from './wallets.tables.js';
+import type { WalletTables } from '../db/tables/wallets.js';
 
 // Lookups and row → JSON mappers shared by the wallet services.
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { parseDecimal } from '../ledger/money.js';
-import { fromDate, nonEmptyText, text, toDate, uuidV4, walletAmount, wellFormed, type UpperBound } from '../http/schemas.js';
-import { DEBIT_TYPES } from './wallets.tables.js';
-import { pageMetaSchema, pageQuery } from '../http/pagination.js';
+import { fromDate, nonEmptyText, text, toDate, uuidV4, walletAmount, wellFormed, type UpperBound } from '../core/schemas.js';
+import { DEBIT_TYPES } from '../db/tables/wallets.js';
+import { pageMetaSchema, pageQuery } from '../core/pagination.js';
 
 // Request and response schemas of the wallet family (API.md §4). Amounts go
 // in as decimal strings and come out as decimal strings with two decimals.

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../db/transaction.js';
-import { posError } from '../http/schemas.js';
-import { runVerify, type VerifyCheck } from './verify.js';
+import { posError } from '../core/schemas.js';
+import { runVerify, type VerifyCheck } from '../ledger/verify.js';
 
 const verifyResponse = z
   .object({

@@ -1,7 +1,7 @@
 import { allChecks } from '../checks.js';
 import { loadConfig } from '../config.js';
 import { openMigratedDatabase } from '../runtime.js';
-import { runVerify } from './verify.js';
+import { runVerify } from '../ledger/verify.js';
 
 // `npm run verify`: the same report as GET /ledger/verify; exit 1 when not ok.
 const config = loadConfig();

@@ -1,6 +1,6 @@
 import { loadConfig } from '../config.js';
-import { openDatabase } from './database.js';
-import { migrateToLatest } from './migrate.js';
+import { openDatabase } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
 
 const config = loadConfig();
 const database = config.DATABASE_URL ? await openDatabase({ url: config.DATABASE_URL }) : await openDatabase({ dataDir: config.DATA_DIR });
