@@ -25,7 +25,10 @@ import { installErrorHandling, sendDomainError } from './http/error-handler.js';
 import { commonError, unauthorized } from './core/errors.js';
 import { errorBody, requestFamily } from './core/family.js';
 import { installJsonBodyParser } from './http/json-body.js';
-import { claimKeyWithRefusal, installIdempotency } from './core/idempotency.js';
+import { claimKeyWithRefusal, installIdempotency } from './core/idempotent-route.js';
+import { createActorCache } from './auth/actor-cache.js';
+import { sessionsServiceFactory } from './cajas/sessions.service.js';
+import { worldAccountOf } from './ledger/ledger.js';
 import { healthRoutes } from './http/health.routes.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { installWriteAdmission } from './http/write-admission.js';
@@ -71,7 +74,12 @@ class OneLinePerRequest extends LogController {
 
 /** Builds the whole service; the composition root. server.ts only starts it. */
 export async function buildApp({ config, db, jwtSecret, logger = false, available, webDir }: AppOptions) {
-  const auth = authServiceFactory({ db, signer: tokenSigner(jwtSecret, config.JWT_ACCESS_TTL), refreshTtlSeconds: config.JWT_REFRESH_TTL });
+  const auth = authServiceFactory({
+    db,
+    signer: tokenSigner(jwtSecret, config.JWT_ACCESS_TTL),
+    refreshTtlSeconds: config.JWT_REFRESH_TTL,
+    actors: createActorCache(),
+  });
   const app = Fastify({
     logger,
     logController: new OneLinePerRequest(),
@@ -166,9 +174,11 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
-  const users = usersServiceFactory({ db });
-  const cajas = cajasServiceFactory({ db, currency: POS_CURRENCY });
-  const recargas = recargasServiceFactory({ db, cajas });
+  const users = usersServiceFactory({ db, revokeSessions: auth.revokeSessions });
+  const posWorld = worldAccountOf(db, POS_CURRENCY);
+  const cajas = cajasServiceFactory({ db, currency: POS_CURRENCY, worldAccount: posWorld });
+  const sessions = sessionsServiceFactory({ db, worldAccount: posWorld });
+  const recargas = recargasServiceFactory({ db });
   const wallets = walletsServiceFactory({ db, users, defaultCurrency: config.DEFAULT_CURRENCY });
   installAuth(app, auth);
 
@@ -178,7 +188,7 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
       await api.register(authRoutes, { auth });
       await api.register(usersRoutes, { users });
       await api.register(ledgerRoutes, { db, checks: allChecks });
-      await api.register(cajasRoutes, { cajas });
+      await api.register(cajasRoutes, { cajas, sessions });
       await api.register(recargasRoutes, { recargas });
       await api.register(walletsRoutes, { wallets });
     },
@@ -186,7 +196,7 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
   );
   await registerConsole(app, { apiPrefix: config.API_PREFIX, webDir });
 
-  return Object.assign(app, { services: { auth, users, cajas, recargas, wallets }, routeTable, writes });
+  return Object.assign(app, { services: { auth, users, cajas, sessions, recargas, wallets }, routeTable, writes });
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,17 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Actor } from '../src/auth/auth.service.js';
-import { DomainError, ReplayedResponse } from '../src/core/errors.js';
-import type { Outcome } from '../src/ledger/group-commit.js';
-import { decideSales, type SaleJob } from '../src/recargas/sales.batch.js';
-import { recargaJson, type Recarga } from '../src/recargas/recargas.service.js';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { z } from 'zod';
+import type { Actor } from '../src/core/actor.js';
+import { DomainError, ReplayedResponse } from '../src/core/errors.js';
+import type { Outcome } from '../src/ledger/group-commit.js';
+import { recargaSchema, type Recarga } from '../src/recargas/recargas.schemas.js';
+import { salesDecider, type SaleJob } from '../src/recargas/sales.batch.js';
 import type { DB } from '../src/db/types.js';
 import { bearer, buildTestApp, onPostgres } from './helper.js';
 
 // One batch of top-ups, decided in one statement (sales.batch.ts): every
 // sale is decided in arrival order exactly as it would be alone.
+
+const recargaJson = (r: Recarga) => z.encode(recargaSchema, r);
+const decideSales = salesDecider();
 
 const ctx = await buildTestApp();
 const db = ctx.database.db;
@@ -158,6 +162,7 @@ test('keys in one batch: a twin is in flight, refusals are stored too, and repla
   assert.ok(replay.error instanceof ReplayedResponse);
   assert.equal(replay.error.status, 201);
   assert.equal(replay.error.body, JSON.stringify(recargaJson(sale)), 'the stored body is the first response, byte for byte');
+  assert.equal(JSON.parse(replay.error.body).fecha_hora, sale.fecha_hora.toISOString());
   const refused = again[1] as { ok: false; error: ReplayedResponse };
   assert.ok(refused.error instanceof ReplayedResponse);
   assert.equal(refused.error.status, 409);
@@ -201,10 +206,9 @@ test('a sale that would move money between currencies is refused as a bug (5xx) 
 // The batch statement is prepared once per connection and its plan reused,
 // so its access paths must not depend on the statistics of the moment: with
 // thousands of accounts it once filtered every one of them (an OR of two IN
-// lists), and a plan cached while idempotency_keys was empty scanned that
-// whole table for every batch. The plan PostgreSQL would cache (a generic
-// one) is read here from auto_explain: every read of ledger_accounts and
-// idempotency_keys must be an index probe.
+// lists). The plan PostgreSQL would cache (a generic one) is read here from
+// auto_explain: every read of ledger_accounts must be an index probe, and so
+// must the keyed sale's lookup of idempotency_keys.
 test('the sale batch reaches accounts and stored keys through their primary keys, whatever their size', { skip: !onPostgres && 'needs a PostgreSQL server (auto_explain)' }, async () => {
   const op1 = await ctx.user('Operador');
   const mine = await openShift(op1.token, 'Caja lote plan');
@@ -243,17 +247,23 @@ test('the sale batch reaches accounts and stored keys through their primary keys
   } finally {
     await probe.destroy();
   }
-  const logged = notices.find((m) => m.includes('"recargas_cliente"'));
-  assert.ok(logged, `no plan logged for the batch (${notices.length} notices)`);
   interface PlanNode { 'Node Type': string; 'Relation Name'?: string; 'Index Cond'?: string; 'Recheck Cond'?: string; Plans?: PlanNode[] }
-  const nodes: PlanNode[] = [];
-  const walk = (n: PlanNode) => {
-    nodes.push(n);
-    n.Plans?.forEach(walk);
+  const planOf = (marker: string) => {
+    const logged = notices.find((m) => m.includes(marker));
+    assert.ok(logged, `no plan logged with ${marker} (${notices.length} notices)`);
+    const nodes: PlanNode[] = [];
+    const walk = (n: PlanNode) => {
+      nodes.push(n);
+      n.Plans?.forEach(walk);
+    };
+    walk((JSON.parse(logged.slice(logged.indexOf('{'))) as { Plan: PlanNode }).Plan);
+    return nodes;
   };
-  walk((JSON.parse(logged.slice(logged.indexOf('{'))) as { Plan: PlanNode }).Plan);
-  const reads = nodes.filter((n) => (n['Relation Name'] === 'ledger_accounts' || n['Relation Name'] === 'idempotency_keys') && n['Node Type'] !== 'ModifyTable');
-  assert.ok(reads.some((n) => n['Relation Name'] === 'idempotency_keys'), 'the plan reads idempotency_keys');
+  const reads = [...planOf('"recargas_cliente"'), ...planOf('"Relation Name": "idempotency_keys"')].filter(
+    (n) => (n['Relation Name'] === 'ledger_accounts' || n['Relation Name'] === 'idempotency_keys') && n['Node Type'] !== 'ModifyTable',
+  );
+  assert.ok(reads.some((n) => n['Relation Name'] === 'idempotency_keys'), 'a plan reads idempotency_keys');
+  assert.ok(reads.some((n) => n['Relation Name'] === 'ledger_accounts'), 'a plan reads ledger_accounts');
   for (const n of reads) {
     // An index scan has its condition; a bitmap heap scan rechecks its index's.
     assert.ok(n['Index Cond'] ?? n['Recheck Cond'], `${n['Node Type']} on ${n['Relation Name']} without an index condition`);

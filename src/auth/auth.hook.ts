@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import type { Actor } from '../core/actor.js';
 import { forbidden, unauthorized } from '../core/errors.js';
-import type { Actor, AuthService } from './auth.service.js';
-import type { Role } from '../db/tables/auth.js';
+import type { AuthService } from './auth.service.js';
+import type { Role } from './roles.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -9,9 +10,6 @@ declare module 'fastify' {
     public?: boolean;
     /** Roles allowed on the route; absent = any authenticated user. */
     roles?: readonly Role[];
-  }
-  interface FastifyRequest {
-    actor?: Actor;
   }
 }
 

@@ -13,8 +13,10 @@ import {
   userIdParams,
   userSchema,
 } from './auth.schemas.js';
-import { publicUser, type AuthService } from './auth.service.js';
-import { userJson, type UsersService } from './users.service.js';
+import { publicUser } from './auth.queries.js';
+import type { AuthService } from './auth.service.js';
+import { ADMIN } from './roles.js';
+import type { UsersService } from './users.service.js';
 
 const secured = [{ bearerAuth: [] }];
 const errors = { 400: posError, 401: posError, 403: posError };
@@ -61,24 +63,24 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (a
 };
 
 export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async (app, { users }) => {
-  const admin = { roles: ['Administrador'] as const };
+  const admin = { roles: ADMIN };
 
   app.post('/usuario', {
     config: admin,
     schema: { tags: ['users'], summary: 'Create a user', security: secured, body: createUserBody, response: { 201: userSchema, ...errors, 409: posError } },
-    handler: async (request, reply) => reply.code(201).send(userJson(await users.create(request.body))),
+    handler: async (request, reply) => reply.code(201).send(await users.create(request.body)),
   });
 
   app.get('/usuario', {
     config: admin,
     schema: { tags: ['users'], summary: 'List users', security: secured, response: { 200: z.array(userSchema), ...errors } },
-    handler: async () => (await users.list()).map(userJson),
+    handler: async () => users.list(),
   });
 
   app.get('/usuario/:id', {
     config: admin,
     schema: { tags: ['users'], summary: 'Get a user', security: secured, params: userIdParams, response: { 200: userSchema, ...errors, 404: posError } },
-    handler: async (request) => userJson(await users.get(request.params.id)),
+    handler: async (request) => users.get(request.params.id),
   });
 
   app.patch('/usuario/:id', {
@@ -91,6 +93,6 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async
       body: updateUserBody,
       response: { 200: userSchema, ...errors, 404: posError },
     },
-    handler: async (request) => userJson(await users.update(request.params.id, request.body)),
+    handler: async (request) => users.update(request.params.id, request.body),
   });
 };

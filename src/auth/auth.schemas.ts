@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { timestamp } from '../core/money.schemas.js';
 import { nonEmptyText, text, uuidV4 } from '../core/schemas.js';
-import { ROLES } from '../db/tables/auth.js';
+import { ROLES } from './roles.js';
 
 export const role = z.enum(ROLES);
 
@@ -13,9 +14,7 @@ export const publicUserSchema = z
   .object({ id: z.uuid(), email: z.string(), nombres: z.string(), name: z.string(), role })
   .meta({ id: 'PublicUser' });
 
-export const userSchema = publicUserSchema
-  .extend({ activo: z.boolean(), createdAt: z.string() })
-  .meta({ id: 'User' });
+export const userSchema = publicUserSchema.extend({ activo: z.boolean(), createdAt: timestamp }).meta({ id: 'User' });
 
 export const tokenPair = z.object({
   access_token: z.string().meta({ description: 'HS256 JWT with sub (user id) and exp (seconds)' }),

@@ -3,17 +3,12 @@ import { sql } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import { inTransaction, type Db } from '../db/transaction.js';
 import { authError } from './auth.errors.js';
+import type { Actor } from '../core/actor.js';
 import type { Role } from '../db/tables/auth.js';
+import type { ActorCache } from './actor-cache.js';
+import { publicUser } from './auth.queries.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password.js';
 import { hashRefreshToken, newRefreshToken, type TokenSigner } from './tokens.js';
-
-export interface Actor {
-  id: string;
-  email: string;
-  nombres: string;
-  role: Role;
-  sessionId: string;
-}
 
 // Login throttling (API.md §1): 10 failures per email, 100 per client
 // address, within a sliding 15-minute window. Successes never count.
@@ -21,38 +16,27 @@ const WINDOW_MS = 15 * 60 * 1000;
 const MAX_FAILURES_PER_EMAIL = 10;
 const MAX_FAILURES_PER_IP = 100;
 
-// Who is behind a login session, remembered briefly: otherwise every request
-// pays a database round trip before doing any work. Every local change that
-// must end access (logout, deactivation, role or password change, refresh
-// reuse) drops the entries at once; another instance of the service sharing
-// the database sees such a change within ACTOR_CACHE_MS.
-const ACTOR_CACHE_MS = 2000;
-const ACTOR_CACHE_MAX = 10_000;
-const actorCache = new Map<string, { actor: Actor; until: number }>();
-
-// Bumped on every forget, so a lookup that raced a revocation is not cached.
-let revocations = 0;
-
-function forgetUser(userId: string) {
-  revocations++;
-  for (const [sid, entry] of actorCache) if (entry.actor.id === userId) actorCache.delete(sid);
-}
-
 export interface AuthServiceDeps {
   db: Db;
   signer: TokenSigner;
   refreshTtlSeconds: number;
+  actors: ActorCache;
 }
 
-export const publicUser = (u: { id: string; email: string; nombres: string; role: Role }) => ({
-  id: u.id,
-  email: u.email,
-  nombres: u.nombres,
-  name: u.nombres,
-  role: u.role,
-});
+export function authServiceFactory({ db, signer, refreshTtlSeconds, actors }: AuthServiceDeps) {
+  /** Ends every login of the user: refresh tokens and the access tokens issued from them. */
+  async function revokeSessions(userId: string, reason: string) {
+    actors.forgetUser(userId);
+    await db
+      .updateTable('auth_sessions')
+      .set({ revoked_at: new Date(), revoked_reason: reason })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .execute();
+    // Again after the write: a request that read the session meanwhile must not keep it.
+    actors.forgetUser(userId);
+  }
 
-export function authServiceFactory({ db, signer, refreshTtlSeconds }: AuthServiceDeps) {
   async function issueTokens(userId: string, role: Role, sessionId: string, trx: Db) {
     const refresh = newRefreshToken();
     await trx.insertInto('refresh_tokens').values({ token_hash: refresh.hash, session_id: sessionId }).execute();
@@ -141,8 +125,7 @@ export function authServiceFactory({ db, signer, refreshTtlSeconds }: AuthServic
             .where('id', '=', row.session_id)
             .where('revoked_at', 'is', null)
             .execute();
-          revocations++;
-          actorCache.delete(row.session_id);
+          actors.forgetSession(row.session_id);
           reusedSession = row.session_id;
           return null;
         }
@@ -153,25 +136,25 @@ export function authServiceFactory({ db, signer, refreshTtlSeconds }: AuthServic
       if (reusedSession) {
         // Once more after the commit: a request that read the session while
         // the revocation was in flight must not keep it in the cache.
-        revocations++;
-        actorCache.delete(reusedSession);
+        actors.forgetSession(reusedSession);
       }
       if (!outcome) throw authError('INVALID_REFRESH_TOKEN', 'Invalid or expired refresh token');
       return outcome;
     },
 
-    /** Ends every login of the user: refresh tokens and the access tokens issued from them. */
+    revokeSessions,
+
     async logout(actor: Actor) {
-      await revokeSessions(db, actor.id, 'logout');
+      await revokeSessions(actor.id, 'logout');
     },
 
     /** The caller behind an access token, or null. Deactivation and logout take effect at once. */
     async authenticate(token: string): Promise<Actor | null> {
       const claims = await signer.verify(token);
       if (!claims) return null;
-      const cached = actorCache.get(claims.sessionId);
-      if (cached && cached.until > Date.now() && cached.actor.id === claims.userId) return cached.actor;
-      const epoch = revocations;
+      const cached = actors.get(claims.sessionId, claims.userId);
+      if (cached) return cached;
+      const epoch = actors.epoch();
       const row = await db
         .selectFrom('users as u')
         .innerJoin('auth_sessions as s', 's.user_id', 'u.id')
@@ -181,10 +164,7 @@ export function authServiceFactory({ db, signer, refreshTtlSeconds }: AuthServic
         .executeTakeFirst();
       if (!row || !row.activo || row.revoked_at) return null;
       const actor: Actor = { id: row.id, email: row.email, nombres: row.nombres, role: row.role, sessionId: claims.sessionId };
-      if (epoch === revocations) {
-        if (actorCache.size >= ACTOR_CACHE_MAX) actorCache.delete(actorCache.keys().next().value!);
-        actorCache.set(claims.sessionId, { actor, until: Date.now() + ACTOR_CACHE_MS });
-      }
+      actors.set(actor, epoch);
       return actor;
     },
 
@@ -219,18 +199,6 @@ export function authServiceFactory({ db, signer, refreshTtlSeconds }: AuthServic
       });
     },
   };
-}
-
-export async function revokeSessions(db: Db, userId: string, reason: string) {
-  forgetUser(userId);
-  await db
-    .updateTable('auth_sessions')
-    .set({ revoked_at: new Date(), revoked_reason: reason })
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .execute();
-  // Again after the write: a request that read the session meanwhile must not keep it.
-  forgetUser(userId);
 }
 
 export type AuthService = ReturnType<typeof authServiceFactory>;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { inTransaction, isUniqueViolation, type Db } from '../db/transaction.js';
+import type { Db } from '../db/transaction.js';
+import { inTransaction, isUniqueViolation } from '../db/transaction.js';
 import { authError } from './auth.errors.js';
-import { publicUser, revokeSessions } from './auth.service.js';
-import type { Role } from '../db/tables/auth.js';
+import { toUser, userColumns } from './auth.queries.js';
 import { hashPassword } from './password.js';
+import type { Role } from './roles.js';
 
 export interface NewUser {
   email: string;
@@ -13,25 +14,33 @@ export interface NewUser {
   role: Role;
 }
 
-const columns = ['id', 'email', 'nombres', 'role', 'activo', 'created_at'] as const;
-type UserRow = { id: string; email: string; nombres: string; role: Role; activo: boolean; created_at: Date };
+export interface UserPatch {
+  nombres?: string | undefined;
+  role?: Role | undefined;
+  password?: string | undefined;
+  activo?: boolean | undefined;
+}
 
-export const userJson = (u: UserRow) => ({ ...publicUser(u), activo: u.activo, createdAt: u.created_at.toISOString() });
+export interface UsersServiceDeps {
+  db: Db;
+  /** Ends a user's logins (auth.service): a new password, role or a deactivation takes effect at once. */
+  revokeSessions: (userId: string, reason: string) => Promise<void>;
+}
 
-export function usersServiceFactory({ db }: { db: Db }) {
+export function usersServiceFactory({ db, revokeSessions }: UsersServiceDeps) {
   async function get(id: string) {
-    const u = await db.selectFrom('users').select(columns).where('id', '=', id).executeTakeFirst();
+    const u = await db.selectFrom('users').select(userColumns).where('id', '=', id).executeTakeFirst();
     if (!u) throw authError('USER_NOT_FOUND', 'User not found');
-    return u;
+    return toUser(u);
   }
 
   return {
     get,
-    list: () => db.selectFrom('users').select(columns).orderBy('created_at').orderBy('id').execute(),
+    list: async () => (await db.selectFrom('users').select(userColumns).orderBy('created_at').orderBy('id').execute()).map(toUser),
 
     async create(input: NewUser, trx: Db = db) {
       try {
-        return await trx
+        const row = await trx
           .insertInto('users')
           .values({
             id: randomUUID(),
@@ -40,15 +49,16 @@ export function usersServiceFactory({ db }: { db: Db }) {
             nombres: input.nombres,
             role: input.role,
           })
-          .returning(columns)
+          .returning(userColumns)
           .executeTakeFirstOrThrow();
+        return toUser(row);
       } catch (err) {
         if (isUniqueViolation(err, 'users_email_key')) throw authError('EMAIL_TAKEN', 'A user with this email already exists');
         throw err;
       }
     },
 
-    async update(id: string, patch: { nombres?: string; role?: Role; password?: string; activo?: boolean }) {
+    async update(id: string, patch: UserPatch) {
       const before = await get(id);
       const set: Record<string, unknown> = { updated_at: new Date() };
       if (patch.nombres !== undefined) set.nombres = patch.nombres;
@@ -56,12 +66,12 @@ export function usersServiceFactory({ db }: { db: Db }) {
       if (patch.activo !== undefined) set.activo = patch.activo;
       if (patch.password !== undefined) set.password_hash = await hashPassword(patch.password);
       const removesAdmin = patch.activo === false || (patch.role !== undefined && patch.role !== 'Administrador');
-      const u = await inTransaction(db, async (trx) => {
+      const row = await inTransaction(db, async (trx) => {
         // Every change that could remove an administrator takes the same
         // lock, so two at once cannot each see the other admin still there.
         if (removesAdmin) {
           await sql`select pg_advisory_xact_lock(hashtextextended('users:administrators', 0))`.execute(trx);
-          const others = await trx
+          const { n } = await trx
             .selectFrom('users')
             .select((eb) => eb.fn.countAll<string>().as('n'))
             .where('role', '=', 'Administrador')
@@ -69,17 +79,16 @@ export function usersServiceFactory({ db }: { db: Db }) {
             .where('id', '<>', id)
             .executeTakeFirstOrThrow();
           const target = await trx.selectFrom('users').select(['role', 'activo']).where('id', '=', id).executeTakeFirstOrThrow();
-          if (target.role === 'Administrador' && target.activo && Number(others.n) === 0) {
+          if (target.role === 'Administrador' && target.activo && Number(n) === 0) {
             throw authError('LAST_ADMIN', 'The last active Administrador cannot be deactivated or demoted');
           }
         }
-        return trx.updateTable('users').set(set).where('id', '=', id).returning(columns).executeTakeFirstOrThrow();
+        return trx.updateTable('users').set(set).where('id', '=', id).returning(userColumns).executeTakeFirstOrThrow();
       });
-      // A new password, a new role or a deactivation ends existing logins now.
       if (patch.password !== undefined || patch.activo === false || (patch.role !== undefined && patch.role !== before.role)) {
-        await revokeSessions(db, id, 'user updated');
+        await revokeSessions(id, 'user updated');
       }
-      return u;
+      return toUser(row);
     },
   };
 }

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/transaction.js';
 import { countCheck, type VerifyCheck } from '../ledger/verify.js';
-import { recargasChecks } from '../recargas/recargas.checks.js';
 
 // Integrity of cajas and sessions against the ledger (API.md §5): cached
 // session totals against their movements, movements against transfers, and
@@ -94,5 +93,4 @@ export const cajasChecks: VerifyCheck[] = [
     );
     return countCheck('caja_movements_unique', bad, 'movement ids or transfers that appear more than once');
   },
-  ...recargasChecks,
 ];

@@ -1,18 +1,18 @@
 import { sql } from 'kysely';
-import type { Actor } from '../auth/auth.service.js';
+import { isAdmin } from '../auth/roles.js';
+import type { Actor } from '../core/actor.js';
+import type { DomainError } from '../core/errors.js';
+import type { EstadoSesion, OrigenMovimiento, TipoMovimiento } from '../db/tables/cajas.js';
 import type { Db, Tx } from '../db/transaction.js';
 import { postTransfer } from '../ledger/ledger.js';
-import type { DomainError } from '../core/errors.js';
 import { cajasError } from './cajas.errors.js';
-import type { EstadoSesion, OrigenMovimiento, TipoMovimiento } from '../db/tables/cajas.js';
+import type { Caja, Movement, Session } from './cajas.schemas.js';
 
 // Queries of the cajas feature. Money operations on a session all start with
 // claimOpenSession: one UPDATE that locks the session row, checks it is open
 // and the caller's, and adds to its cached totals. The ledger then locks
 // accounts; closing takes the same session lock first, so nothing can land
 // on a session after its close commits.
-
-export const isAdmin = (actor: Actor) => actor.role === 'Administrador';
 
 /** Sequences whose next value a money operation may draw while it locks the session. */
 export type IdSequence = 'caja_movimientos_id_seq' | 'recargas_cliente_id_seq' | 'inyecciones_operadora_id_seq';
@@ -132,27 +132,39 @@ export async function lockSessionForClose(trx: Tx, sessionId: number, actor: Act
   return s!;
 }
 
-export const findSession = (db: Db, sessionId: number) =>
-  db.selectFrom('caja_sesiones').select(sessionColumns).where('id', '=', sessionId).executeTakeFirst();
+/** The cash a session should hold: inicial + ingresos − egresos (live while open). */
+export const teorico = (s: Pick<SessionRow, 'monto_inicial' | 'total_ingresos' | 'total_egresos'>) =>
+  s.monto_inicial + s.total_ingresos - s.total_egresos;
 
-export const findOpenSessionOf = (db: Db, userId: string) =>
-  db
+/** A session as the API shows it: a closed one keeps the teórico it was closed with. */
+export const toSession = (s: SessionRow): Session => ({ ...s, monto_final_teorico: s.monto_final_teorico ?? teorico(s) });
+
+export const findSession = async (db: Db, sessionId: number) => {
+  const s = await db.selectFrom('caja_sesiones').select(sessionColumns).where('id', '=', sessionId).executeTakeFirst();
+  return s && toSession(s);
+};
+
+export const findOpenSessionOf = async (db: Db, userId: string) => {
+  const s = await db
     .selectFrom('caja_sesiones')
     .select(sessionColumns)
     .where('id_usuario', '=', userId)
     .where('estado_sesion', '=', 'ABIERTA')
     .executeTakeFirst();
+  return s && toSession(s);
+};
 
-export interface CajaRow {
-  id: number;
-  nombre: string;
-  especialidad: string;
-  estado: boolean;
-  saldo: bigint;
-}
+/** Every movement of a session, oldest first (ids follow the order of events). */
+export const sessionMovements = (db: Db, sessionId: number): Promise<Movement[]> =>
+  db
+    .selectFrom('caja_movimientos_todos')
+    .select(['id', 'tipo', 'monto', 'motivo', 'fecha', 'id_sesion_caja', 'origen', 'id_origen'])
+    .where('id_sesion_caja', '=', sessionId)
+    .orderBy('id')
+    .execute() as Promise<Movement[]>;
 
 /** Cajas with their ledger balance and their open session, if any. */
-export async function listCajas(db: Db, id?: number): Promise<Array<CajaRow & { sesion: SessionRow | null }>> {
+export async function listCajas(db: Db, id?: number): Promise<Caja[]> {
   let q = db
     .selectFrom('cajas as k')
     .innerJoin('ledger_accounts as a', 'a.id', 'k.account_id')
@@ -169,16 +181,11 @@ export async function listCajas(db: Db, id?: number): Promise<Array<CajaRow & { 
     .orderBy('k.id');
   if (id !== undefined) q = q.where('k.id', '=', id);
   const rows = await q.execute();
-  return rows.map((r) => ({
-    id: r.id,
-    nombre: r.nombre,
-    especialidad: r.especialidad,
-    estado: r.estado,
-    saldo: r.saldo,
-    sesion:
+  return rows.map((r) => {
+    const sesion =
       r.s_id === null
         ? null
-        : {
+        : toSession({
             id: r.s_id,
             id_caja: r.id,
             id_usuario: r.s_id_usuario!,
@@ -191,8 +198,18 @@ export async function listCajas(db: Db, id?: number): Promise<Array<CajaRow & { 
             diferencia: null,
             fecha_apertura: r.s_fecha_apertura!,
             fecha_cierre: null,
-          },
-  }));
+          });
+    return {
+      id: r.id,
+      nombre: r.nombre,
+      especialidad: r.especialidad,
+      estado: r.estado,
+      saldo: r.saldo,
+      // Existing POS clients look for the open session in `sesiones` (API.md §2).
+      sesion_activa: sesion,
+      sesiones: sesion ? [sesion] : [],
+    };
+  });
 }
 
 /**

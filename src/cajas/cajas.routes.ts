@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../auth/auth.hook.js';
-import { idempotencyOf } from '../core/idempotency.js';
+import { ADMIN, CASHIERS, STAFF } from '../auth/roles.js';
+import { respondIdempotent } from '../core/idempotent-route.js';
+import { posMoney } from '../core/money.schemas.js';
 import { posError } from '../core/schemas.js';
-import { toJsonNumber } from '../ledger/money.js';
 import {
   cajaIdParams,
   cajaSchema,
@@ -19,17 +20,19 @@ import {
   updateCajaBody,
   userIdParams,
 } from './cajas.schemas.js';
-import { cajaJson, movementDetailJson, movementJson, sessionJson, teorico, type CajasService, type CreatedCaja } from './cajas.service.js';
+import type { CajasService } from './cajas.service.js';
+import type { SessionsService } from './sessions.service.js';
 
 const tags = ['cajas'];
 const security = [{ bearerAuth: [] }];
-const admin = { roles: ['Administrador'] as const };
-const cashier = { roles: ['Administrador', 'Operador'] as const };
-const readers = { roles: ['Administrador', 'Operador', 'Usuario'] as const };
+const admin = { roles: ADMIN };
+const cashier = { roles: CASHIERS };
+const readers = { roles: STAFF };
 const denied = { 401: posError, 403: posError };
 const invalid = { 400: posError, ...denied };
+const moneyErrors = { ...invalid, 404: posError, 409: posError, 422: posError };
 
-export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async (app, { cajas }) => {
+export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService; sessions: SessionsService }> = async (app, { cajas, sessions }) => {
   app.post('/cajas', {
     config: { ...admin, idempotent: true },
     schema: {
@@ -38,30 +41,21 @@ export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async
       description: 'An initial saldo moves money (world → caja): the request accepts an Idempotency-Key header.',
       security,
       body: createCajaBody,
-      response: { 201: createdCajaSchema, ...invalid },
+      response: { 201: createdCajaSchema, ...invalid, 422: posError },
     },
-    handler: async (request, reply) => {
-      const render = (c: CreatedCaja) => ({ id: c.id, nombre: c.nombre, especialidad: c.especialidad, saldo: toJsonNumber(c.saldo) });
-      const idem = idempotencyOf(request, 201, render);
-      return reply.code(201).send(render(await cajas.create(actorOf(request), request.body, idem)));
-    },
+    handler: (request, reply) => respondIdempotent(request, reply, 201, (idem) => cajas.create(actorOf(request), request.body, idem)),
   });
 
   app.get('/cajas', {
     config: readers,
     schema: { tags, summary: 'List cash registers with their saldo and open session', security, response: { 200: z.array(cajaSchema), ...denied } },
-    handler: async () => (await cajas.list()).map(cajaJson),
+    handler: () => cajas.list(),
   });
 
   app.get('/cajas/sesion-activa', {
     config: readers,
-    schema: {
-      tags,
-      summary: 'The caller’s open session (404 when none)',
-      security,
-      response: { 200: sessionSchema, ...denied, 404: posError },
-    },
-    handler: async (request) => sessionJson(await cajas.activeSession(actorOf(request))),
+    schema: { tags, summary: 'The caller’s open session (404 when none)', security, response: { 200: sessionSchema, ...denied, 404: posError } },
+    handler: (request) => sessions.active(actorOf(request)),
   });
 
   app.get('/cajas/sesion-activa/:id_usuario', {
@@ -73,13 +67,13 @@ export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async
       params: userIdParams,
       response: { 200: sessionSchema, ...invalid, 404: posError },
     },
-    handler: async (request) => sessionJson(await cajas.activeSession(actorOf(request), request.params.id_usuario)),
+    handler: (request) => sessions.active(actorOf(request), request.params.id_usuario),
   });
 
   app.get('/cajas/:id', {
     config: readers,
     schema: { tags, summary: 'Get a cash register', security, params: cajaIdParams, response: { 200: cajaSchema, ...invalid, 404: posError } },
-    handler: async (request) => cajaJson(await cajas.get(request.params.id)),
+    handler: (request) => cajas.get(request.params.id),
   });
 
   app.patch('/cajas/:id', {
@@ -92,7 +86,7 @@ export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async
       body: updateCajaBody,
       response: { 200: cajaSchema, ...invalid, 404: posError },
     },
-    handler: async (request) => cajaJson(await cajas.update(request.params.id, request.body)),
+    handler: (request) => cajas.update(request.params.id, request.body),
   });
 
   app.delete('/cajas/:id', {
@@ -104,7 +98,7 @@ export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async
       params: cajaIdParams,
       response: { 200: cajaSchema, ...invalid, 404: posError, 409: posError },
     },
-    handler: async (request) => cajaJson(await cajas.deactivate(request.params.id)),
+    handler: (request) => cajas.deactivate(request.params.id),
   });
 
   app.post('/cajas/abrir', {
@@ -117,13 +111,9 @@ export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async
         'One open session per caja and per user. Accepts an Idempotency-Key header.',
       security,
       body: openSessionBody,
-      response: { 201: sessionSchema, ...invalid, 404: posError, 409: posError, 422: posError },
+      response: { 201: sessionSchema, ...moneyErrors },
     },
-    handler: async (request, reply) => {
-      const idem = idempotencyOf(request, 201, sessionJson);
-      const s = await cajas.open(actorOf(request), request.body, idem);
-      return reply.code(201).send(sessionJson(s));
-    },
+    handler: (request, reply) => respondIdempotent(request, reply, 201, (idem) => sessions.open(actorOf(request), request.body, idem)),
   });
 
   app.post('/cajas/movimiento', {
@@ -134,13 +124,9 @@ export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async
       description: 'An EGRESO larger than the cash in the register is refused (409). Accepts an Idempotency-Key header.',
       security,
       body: movementBody,
-      response: { 201: movementSchema, ...invalid, 404: posError, 409: posError, 422: posError },
+      response: { 201: movementSchema, ...moneyErrors },
     },
-    handler: async (request, reply) => {
-      const idem = idempotencyOf(request, 201, movementJson);
-      const m = await cajas.addMovement(actorOf(request), request.body, idem);
-      return reply.code(201).send(movementJson(m));
-    },
+    handler: (request, reply) => respondIdempotent(request, reply, 201, (idem) => sessions.addMovement(actorOf(request), request.body, idem)),
   });
 
   app.get('/cajas/sesion/:id', {
@@ -152,7 +138,7 @@ export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async
       params: sessionIdParams,
       response: { 200: sessionSchema, ...invalid, 404: posError },
     },
-    handler: async (request) => sessionJson(await cajas.session(request.params.id)),
+    handler: (request) => sessions.get(request.params.id),
   });
 
   app.get('/cajas/sesion/:id/movimientos', {
@@ -164,7 +150,7 @@ export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async
       params: sessionIdParams,
       response: { 200: z.array(movementListItem), ...invalid, 404: posError },
     },
-    handler: async (request) => (await cajas.movements(request.params.id)).map(movementDetailJson),
+    handler: (request) => sessions.movements(request.params.id),
   });
 
   app.get('/cajas/sesion/:id/balance', {
@@ -174,12 +160,9 @@ export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async
       summary: 'The session’s teórico as a bare JSON number',
       security,
       params: sessionIdParams,
-      response: { 200: z.number().meta({ example: 710.5 }), ...invalid, 404: posError },
+      response: { 200: posMoney.meta({ example: 710.5 }), ...invalid, 404: posError },
     },
-    handler: async (request) => {
-      const s = await cajas.session(request.params.id);
-      return toJsonNumber(s.monto_final_teorico ?? teorico(s));
-    },
+    handler: async (request) => (await sessions.get(request.params.id)).monto_final_teorico,
   });
 
   app.patch('/cajas/sesion/:id/cerrar', {
@@ -193,11 +176,9 @@ export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService }> = async
       security,
       params: sessionIdParams,
       body: closeSessionBody,
-      response: { 200: sessionSchema, ...invalid, 404: posError, 409: posError, 422: posError },
+      response: { 200: sessionSchema, ...moneyErrors },
     },
-    handler: async (request) => {
-      const idem = idempotencyOf(request, 200, sessionJson);
-      return sessionJson(await cajas.close(actorOf(request), request.params.id, request.body, idem));
-    },
+    handler: (request, reply) =>
+      respondIdempotent(request, reply, 200, (idem) => sessions.close(actorOf(request), request.params.id, request.body, idem)),
   });
 };

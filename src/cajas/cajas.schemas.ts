@@ -1,22 +1,22 @@
 import { z } from 'zod';
-import { charCount, intId, intIdParam, nonEmptyText, posAmount, uuidV4 } from '../core/schemas.js';
+import { posAmount, posMoney, timestamp } from '../core/money.schemas.js';
+import { charCount, intId, intIdParam, nonEmptyText, uuidV4 } from '../core/schemas.js';
 
 // Request and response schemas of §2. Amounts are JSON numbers on the wire
-// (posAmount validates them; the service turns them into bigint cents).
+// and bigint cents inside (the money codecs); the domain types below are the
+// response schemas' output, so a service returns exactly what may be shown.
 
 const especialidad = z.enum(['SOLO_VENTAS', 'SOLO_AGENTES', 'MIXTA']);
 const nombre = nonEmptyText().refine((s) => charCount(s.trim()) >= 3, 'must be at least 3 characters');
+const tipo = z.enum(['INGRESO', 'EGRESO']);
+export const origenes = ['MANUAL', 'RECARGA', 'INYECCION', 'APERTURA', 'AJUSTE'] as const;
 
 export const cajaIdParams = z.object({ id: intIdParam });
 export const sessionIdParams = z.object({ id: intIdParam });
 export const userIdParams = z.object({ id_usuario: uuidV4 });
 
 export const createCajaBody = z
-  .object({
-    nombre,
-    especialidad: especialidad.optional(),
-    saldo: posAmount('0').optional(),
-  })
+  .object({ nombre, especialidad: especialidad.optional(), saldo: posAmount('0').optional() })
   .meta({ example: { nombre: 'Caja 1', especialidad: 'MIXTA', saldo: 500 } });
 
 export const updateCajaBody = z
@@ -28,17 +28,10 @@ export const openSessionBody = z
   .meta({ example: { id_caja: 1, monto_inicial: 500 } });
 
 export const movementBody = z
-  .object({
-    tipo: z.enum(['INGRESO', 'EGRESO']),
-    monto: posAmount('0.1'),
-    motivo: nonEmptyText(),
-    id_sesion_caja: intId,
-  })
+  .object({ tipo, monto: posAmount('0.1'), motivo: nonEmptyText(), id_sesion_caja: intId })
   .meta({ example: { tipo: 'EGRESO', monto: 25.5, motivo: 'Compra de bolsas', id_sesion_caja: 101 } });
 
-export const closeSessionBody = z
-  .object({ monto_final_real: posAmount('0') })
-  .meta({ example: { monto_final_real: 710.5 } });
+export const closeSessionBody = z.object({ monto_final_real: posAmount('0') }).meta({ example: { monto_final_real: 710.5 } });
 
 export const sessionSchema = z
   .object({
@@ -46,14 +39,14 @@ export const sessionSchema = z
     id_caja: z.number(),
     id_usuario: z.string(),
     estado_sesion: z.enum(['ABIERTA', 'CERRADA']),
-    monto_inicial: z.number(),
-    total_ingresos: z.number(),
-    total_egresos: z.number(),
-    monto_final_teorico: z.number(),
-    monto_final_real: z.number().nullable(),
-    diferencia: z.number().nullable(),
-    fecha_apertura: z.string(),
-    fecha_cierre: z.string().nullable(),
+    monto_inicial: posMoney,
+    total_ingresos: posMoney,
+    total_egresos: posMoney,
+    monto_final_teorico: posMoney,
+    monto_final_real: posMoney.nullable(),
+    diferencia: posMoney.nullable(),
+    fecha_apertura: timestamp,
+    fecha_cierre: timestamp.nullable(),
   })
   .meta({
     id: 'CajaSesion',
@@ -72,46 +65,34 @@ export const sessionSchema = z
       fecha_cierre: null,
     },
   });
+export type Session = z.output<typeof sessionSchema>;
 
 export const cajaSchema = z
   .object({
     id: z.number(),
     nombre: z.string(),
     especialidad,
-    saldo: z.number(),
+    saldo: posMoney,
     estado: z.boolean(),
     sesion_activa: sessionSchema.nullable(),
     sesiones: z.array(sessionSchema),
   })
   .meta({ id: 'Caja' });
+export type Caja = z.output<typeof cajaSchema>;
 
 export const createdCajaSchema = z
-  .object({ id: z.number(), nombre: z.string(), especialidad, saldo: z.number() })
+  .object({ id: z.number(), nombre: z.string(), especialidad, saldo: posMoney })
   .meta({ id: 'CajaCreada', example: { id: 1, nombre: 'Caja 1', especialidad: 'MIXTA', saldo: 500 } });
+export type CreatedCaja = z.output<typeof createdCajaSchema>;
 
 export const movementSchema = z
-  .object({
-    id: z.number(),
-    tipo: z.enum(['INGRESO', 'EGRESO']),
-    monto: z.number(),
-    motivo: z.string(),
-    fecha: z.string(),
-    id_sesion_caja: z.number(),
-  })
+  .object({ id: z.number(), tipo, monto: posMoney, motivo: z.string(), fecha: timestamp, id_sesion_caja: z.number() })
   .meta({
     id: 'CajaMovimiento',
     example: { id: 7, tipo: 'EGRESO', monto: 25.5, motivo: 'Compra de bolsas', fecha: '2026-01-15T12:30:00.000Z', id_sesion_caja: 101 },
   });
 
-export const movementListItem = z
-  .object({
-    id: z.number(),
-    tipo: z.enum(['INGRESO', 'EGRESO']),
-    monto: z.number(),
-    motivo: z.string(),
-    fecha: z.string(),
-    origen: z.enum(['MANUAL', 'RECARGA', 'INYECCION', 'APERTURA', 'AJUSTE']),
-    id_origen: z.number().nullable(),
-    id_sesion_caja: z.number(),
-  })
+export const movementListItem = movementSchema
+  .extend({ origen: z.enum(origenes), id_origen: z.number().nullable() })
   .meta({ id: 'CajaMovimientoDetalle' });
+export type Movement = z.output<typeof movementListItem>;

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
-import { inTransaction, type Db, type Tx } from '../db/transaction.js';
-import { DomainError, ReplayedResponse, badRequest, commonError } from './errors.js';
+import { inTransaction, isUniqueViolation, type Db, type Tx } from '../db/transaction.js';
+import { DomainError, ReplayedResponse, commonError } from './errors.js';
 import { errorBody, type Family } from './family.js';
 
 // Idempotency-Key (API.md §0). The key's record is written in the same
@@ -21,11 +19,11 @@ export interface Idempotency<T> {
   render: (result: T) => unknown;
 }
 
-// 1–255 characters (API.md §0); control characters are not part of a key.
-const KEY = /^\P{Cc}{1,255}$/u;
+/** What identifies a request's key; its render function is not needed to claim it. */
+type Scope = Omit<Idempotency<unknown>, 'render'>;
 
-/** Canonical JSON: object keys sorted, so bodies compare as parsed JSON. */
-function canonical(value: unknown): string {
+/** Canonical JSON: object keys sorted, so bodies compare as parsed JSON. Bodies nest at most 64 levels (json-body.ts). */
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
     const obj = value as Record<string, unknown>;
@@ -38,113 +36,93 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** A money route: an Idempotency-Key claims its first completed response, a refusal at validation included. */
-    idempotent?: boolean;
-  }
-  interface FastifyRequest {
-    /** The handler took charge of the key (idempotencyOf): whatever it answers is stored by it. */
-    idempotencyHandled: boolean;
-  }
-}
-
-export function installIdempotency(app: FastifyInstance) {
-  app.decorateRequest('idempotencyHandled', false);
-}
-
-/** The request's idempotency scope, or undefined when no key was sent. Called by the handlers of money routes. */
-export function idempotencyOf<T>(
-  request: FastifyRequest,
-  status: number,
-  render: (result: T) => unknown,
-): Idempotency<T> | undefined {
-  // A route that takes keys must say so, or its validation refusals would not claim them.
-  if (!request.routeOptions.config.idempotent) throw new Error(`${request.routeOptions.url} reads Idempotency-Key but is not marked idempotent`);
-  request.idempotencyHandled = true;
-  return scopeOf(request, status, render);
-}
-
-function scopeOf<T>(request: FastifyRequest, status: number, render: (result: T) => unknown): Idempotency<T> | undefined {
-  const raw = request.headers['idempotency-key'];
-  if (raw === undefined) return undefined;
-  const key = Array.isArray(raw) ? raw[0] : raw;
-  if (key === undefined || !KEY.test(key)) {
-    throw badRequest('Idempotency-Key must be 1 to 255 characters, none of them a control character');
-  }
-  // The path as the route understood it (pattern + validated parameters), not
-  // as spelled: an upper-case UUID or a percent-encoded segment is the same
-  // resource and must find the same key.
-  const params = request.params as Record<string, unknown> | undefined;
-  const path = params && Object.keys(params).length > 0 ? `${request.routeOptions.url} ${canonical(params)}` : request.routeOptions.url!;
-  return {
-    userId: request.actor!.id,
-    method: request.method,
-    path,
-    key,
-    // Compared as parsed JSON, unknown fields included (API.md §0).
-    requestHash: createHash('sha256').update(canonical(request.parsedBody ?? null)).digest('hex'),
-    family: request.family,
-    status,
-    render,
-  };
-}
-
-/** What identifies a request's key; its render function is not needed to claim it. */
-type Scope = Omit<Idempotency<unknown>, 'render'>;
-
-/** The text whose hash names the key's advisory lock. */
-export const lockKey = (i: Scope) => [i.userId, i.method, i.path, i.key].join('\n');
-
 export const inFlightError = () => commonError('IDEMPOTENCY_REQUEST_IN_FLIGHT', 'A request with this Idempotency-Key is still being processed');
 export const keyReusedError = () => commonError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body');
 
 /**
- * Claims the keys of several requests at once (one statement for the locks,
- * one for the lookups). For each scope: undefined when the request may run,
- * or what to answer instead: 409 (the same key is in flight, here or in
- * another transaction), 422 (the key was used with another body), or the
- * stored response to replay.
+ * The CTE `idem_claims(n, claim, status_code, body)` that claims the keys of
+ * `scopes` (position n from 1; undefined = no key): a transaction-scoped
+ * advisory lock per key, then its stored response. `claim` is IN_FLIGHT
+ * (the lock is taken elsewhere, or the same key comes twice here),
+ * KEY_REUSED (stored with another body), REPLAY, or null: the request may
+ * run. The one definition of a claim: claimIdempotencyKeys runs it alone,
+ * the top-up batch inside its statement.
+ *
+ * The lookup reads the statement's snapshot, which may predate the commit of
+ * the twin whose lock was just released: that twin's key is then missed, and
+ * storing this request's key fails on the primary key, undoing the
+ * statement. Running it again finds the key (runIdempotent does so).
+ */
+export function claimKeysSql(scopes: ReadonlyArray<Scope | undefined>) {
+  const col = <T>(pick: (s: Scope) => T) => scopes.map((s) => (s ? pick(s) : null));
+  return sql`
+    idem_scopes as (
+      select * from unnest(${col((s) => [s.userId, s.method, s.path, s.key].join('\n'))}::text[], ${col((s) => s.userId)}::uuid[],
+                           ${col((s) => s.method)}::text[], ${col((s) => s.path)}::text[], ${col((s) => s.key)}::text[],
+                           ${col((s) => s.requestHash)}::text[])
+        with ordinality as s(lock_key, user_id, method, path, key, request_hash, n)
+       where lock_key is not null
+    ),
+    idem_locks as materialized (
+      select n, pg_try_advisory_xact_lock(hashtextextended(lock_key, 0)) as locked,
+             row_number() over (partition by lock_key order by n) as nth
+        from idem_scopes
+    ),
+    idem_claims as (
+      select s.n,
+             case when not l.locked or l.nth > 1 then 'IN_FLIGHT'
+                  when k.request_hash is null then null
+                  when k.request_hash <> s.request_hash then 'KEY_REUSED'
+                  else 'REPLAY' end as claim,
+             k.status_code, k.body
+        from idem_locks l
+        join idem_scopes s on s.n = l.n
+        -- A probe of the primary key per key, whatever the statistics: the
+        -- LIMIT keeps the planner from turning the lookup into a join, which
+        -- a plan made while the table was small does as a scan of all of it.
+        left join lateral (
+          select k.request_hash, k.status_code, k.body from idempotency_keys k
+           where k.user_id = s.user_id and k.method = s.method and k.path = s.path and k.key = s.key
+           limit 1
+        ) k on true
+    )`;
+}
+
+export type Claim = 'IN_FLIGHT' | 'KEY_REUSED' | 'REPLAY' | null;
+
+/** What a claim answers instead of running the request, if anything. */
+export function claimAnswer(row: { claim: Claim; status_code: number | null; body: string | null }): Error | undefined {
+  if (row.claim === 'IN_FLIGHT') return inFlightError();
+  if (row.claim === 'KEY_REUSED') return keyReusedError();
+  if (row.claim === 'REPLAY') return new ReplayedResponse(row.status_code!, row.body!);
+  return undefined;
+}
+
+/**
+ * Claims the keys of several requests at once (claimKeysSql). For each
+ * scope: undefined when the request may run, or what to answer instead.
  */
 export async function claimIdempotencyKeys(trx: Tx, scopes: ReadonlyArray<Scope | undefined>): Promise<Array<Error | undefined>> {
+  if (!scopes.some(Boolean)) return scopes.map(() => undefined);
+  const { rows } = await sql<{ n: string; claim: Claim; status_code: number | null; body: string | null }>`
+    with ${claimKeysSql(scopes)}
+    select n::text, claim, status_code, body from idem_claims`.execute(trx);
   const answers: Array<Error | undefined> = scopes.map(() => undefined);
-  const keyed = scopes.flatMap((s, i) => (s ? [{ s, i }] : []));
-  if (keyed.length === 0) return answers;
-  const { rows } = await sql<{ locked: boolean }>`
-    select pg_try_advisory_xact_lock(hashtextextended(k, 0)) as locked
-      from unnest(${keyed.map(({ s }) => lockKey(s))}::text[]) with ordinality as t(k, n)
-     order by n`.execute(trx);
-  const seen = new Set<string>();
-  keyed.forEach(({ s, i }, n) => {
-    const k = lockKey(s);
-    // Advisory locks are re-entrant within a transaction: a twin in the same batch is in flight too.
-    if (!rows[n]?.locked || seen.has(k)) {
-      answers[i] = inFlightError();
-    }
-    seen.add(k);
-  });
-  const lookups = keyed.filter(({ i }) => !answers[i]);
-  if (lookups.length === 0) return answers;
-  const stored = await sql<{ user_id: string; method: string; path: string; key: string; request_hash: string; status_code: number; body: string }>`
-    select k.user_id, k.method, k.path, k.key, k.request_hash, k.status_code, k.body
-      from idempotency_keys k
-      join unnest(${lookups.map(({ s }) => s.userId)}::uuid[], ${lookups.map(({ s }) => s.method)}::text[],
-                  ${lookups.map(({ s }) => s.path)}::text[], ${lookups.map(({ s }) => s.key)}::text[]) as v(user_id, method, path, key)
-        on k.user_id = v.user_id and k.method = v.method and k.path = v.path and k.key = v.key`.execute(trx);
-  const byKey = new Map(stored.rows.map((r) => [[r.user_id, r.method, r.path, r.key].join('\n'), r]));
-  for (const { s, i } of lookups) {
-    const previous = byKey.get(lockKey(s));
-    if (!previous) continue;
-    answers[i] =
-      previous.request_hash !== s.requestHash
-        ? keyReusedError()
-        : new ReplayedResponse(previous.status_code, previous.body);
-  }
+  for (const row of rows) answers[Number(row.n) - 1] = claimAnswer(row);
   return answers;
 }
 
-/** Stores the responses of claimed requests: a success as rendered, a refusal (4xx) in its family's body. */
-export async function recordIdempotentResponses<T>(trx: Tx, entries: Array<{ idem: Idempotency<T>; outcome: { ok: true; value: T } | { ok: false; error: DomainError } }>) {
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: DomainError };
+
+/** The response a completed request stores under its key: a success as rendered, a refusal (4xx) in its family's body. */
+export function storedResponse<T>(idem: Idempotency<T>, outcome: Outcome<T>): { status_code: number; body: string } {
+  return outcome.ok
+    ? { status_code: idem.status, body: JSON.stringify(idem.render(outcome.value)) }
+    : { status_code: outcome.error.status, body: JSON.stringify(errorBody(idem.family, outcome.error)) };
+}
+
+/** Stores the responses of claimed requests (storedResponse). */
+export async function recordIdempotentResponses<T>(trx: Tx, entries: Array<{ idem: Idempotency<T>; outcome: Outcome<T> }>) {
   if (entries.length === 0) return;
   await trx
     .insertInto('idempotency_keys')
@@ -155,14 +133,14 @@ export async function recordIdempotentResponses<T>(trx: Tx, entries: Array<{ ide
         path: idem.path,
         key: idem.key,
         request_hash: idem.requestHash,
-        status_code: outcome.ok ? idem.status : outcome.error.status,
-        body: JSON.stringify(outcome.ok ? idem.render(outcome.value) : errorBody(idem.family, outcome.error)),
+        ...storedResponse(idem, outcome),
       })),
     )
     .execute();
 }
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: DomainError };
+/** The key was stored by a twin this transaction's lookup could not see yet (claimKeysSql). */
+export const isKeyStoredMeanwhile = (err: unknown) => isUniqueViolation(err, 'idempotency_keys_pkey');
 
 /**
  * Runs a money operation in one transaction (retried whole on deadlock), and
@@ -170,54 +148,34 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: DomainError };
  */
 export async function runIdempotent<T>(db: Db, idem: Idempotency<T> | undefined, fn: (trx: Tx) => Promise<T>): Promise<T> {
   if (!idem) return inTransaction(db, fn);
-  const outcome = await inTransaction<Outcome<T>>(db, async (trx) => {
-    const [refusal] = await claimIdempotencyKeys(trx, [idem]);
-    if (refusal) throw refusal;
-    // A refusal (4xx) is a completed response too and must replay as such,
-    // but its partial effects must not stay: undo them to a savepoint.
-    await sql`savepoint idempotent_effect`.execute(trx);
-    let result: Outcome<T>;
-    try {
-      result = { ok: true, value: await fn(trx) };
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      await sql`rollback to savepoint idempotent_effect`.execute(trx);
-      result = { ok: false, error: err };
-    }
-    await recordIdempotentResponses(trx, [{ idem, outcome: result }]);
-    return result;
-  });
+  const attempt = () =>
+    inTransaction<Outcome<T>>(db, async (trx) => {
+      const [refusal] = await claimIdempotencyKeys(trx, [idem]);
+      if (refusal) throw refusal;
+      // A refusal (4xx) is a completed response too and must replay as such,
+      // but its partial effects must not stay: undo them to a savepoint.
+      await sql`savepoint idempotent_effect`.execute(trx);
+      let result: Outcome<T>;
+      try {
+        result = { ok: true, value: await fn(trx) };
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        await sql`rollback to savepoint idempotent_effect`.execute(trx);
+        result = { ok: false, error: err };
+      }
+      await recordIdempotentResponses(trx, [{ idem, outcome: result }]);
+      return result;
+    });
+  let outcome: Outcome<T>;
+  try {
+    outcome = await attempt();
+  } catch (err) {
+    // Undone whole; the second claim sees the twin's key and replays it.
+    if (!isKeyStoredMeanwhile(err)) throw err;
+    outcome = await attempt();
+  }
   if (!outcome.ok) throw outcome.error;
   return outcome.value;
-}
-
-/**
- * A keyed request to a money route refused at validation (400 for its path,
- * query or body) before its handler could take the key: that refusal is its
- * first completed response (API.md §0) and claims the key like any other,
- * so the same key with a corrected body is a 422, not a second request.
- * Answers what to send instead when the key is taken: in flight (409), used
- * with another body (422), or stored (replayed); 'stored' once the refusal
- * is stored as the answer; undefined when there is no key to claim. A body
- * that could not be parsed (malformed JSON, too large, not JSON) never gets
- * here: there is nothing to compare a retry with.
- */
-export async function claimKeyWithRefusal(db: Db, request: FastifyRequest, refusal: DomainError): Promise<Error | 'stored' | undefined> {
-  if (!request.routeOptions.config.idempotent || request.idempotencyHandled || !request.actor) return undefined;
-  let scope: Idempotency<unknown> | undefined;
-  try {
-    scope = scopeOf(request, refusal.status, () => undefined);
-  } catch {
-    return undefined; // A malformed key claims nothing; the refusal answers.
-  }
-  if (!scope) return undefined;
-  const claimed = scope;
-  return inTransaction<Error | 'stored'>(db, async (trx) => {
-    const [answer] = await claimIdempotencyKeys(trx, [claimed]);
-    if (answer) return answer;
-    await recordIdempotentResponses(trx, [{ idem: claimed, outcome: { ok: false, error: refusal } }]);
-    return 'stored';
-  });
 }
 
 /** Keys are kept at least 24 h (API.md §0); older ones are dropped. */

@@ -1,9 +1,11 @@
+import { sql, type SelectQueryBuilder } from 'kysely';
 import { z } from 'zod';
 import { queryInt } from './schemas.js';
 
-// Page/limit query parameters, offsets, and the meta block of paginated
-// wallet lists (the recargas histories page with the same offsets).
-// Query strings are text: parsed explicitly, anything else is a 400.
+// Paged lists: the page/limit query parameters, the one paged query, and the
+// meta block of the wallet family's lists (the POS histories page the same
+// way and send the total in X-Total-Count). Query strings are text: parsed
+// explicitly, anything else is a 400.
 
 // Any page a client can name is a page: past the last one it is empty, not a
 // 400. The bound is the contract's integer range (API.md §0), so page × limit
@@ -18,6 +20,11 @@ export const pageQuery = (defaultLimit = 10, maxLimit = 100) => ({
     .meta({ description: `Items per page, 1–${maxLimit} (default ${defaultLimit})` }),
 });
 
+export interface Page {
+  page: number;
+  limit: number;
+}
+
 export const pageMetaSchema = z.object({
   page: z.number().int(),
   limit: z.number().int(),
@@ -26,11 +33,26 @@ export const pageMetaSchema = z.object({
 });
 export type PageMeta = z.infer<typeof pageMetaSchema>;
 
-export const offsetOf = (page: number, limit: number) => (page - 1) * limit;
+export const offsetOf = ({ page, limit }: Page) => (page - 1) * limit;
 
-export function pageMeta(page: number, limit: number, total: number | bigint | string): PageMeta {
+export function pageMeta({ page, limit }: Page, total: number | bigint | string): PageMeta {
   const n = Number(total);
   return { page, limit, total: n, totalPages: Math.ceil(n / limit) };
+}
+
+/**
+ * One page of a filtered query and the total it has: `base` holds the joins
+ * and filters, `rows` adds the columns and the order (which must end on a
+ * unique column, so pages never overlap).
+ */
+export async function paginate<DB, TB extends keyof DB, O, R>(
+  base: SelectQueryBuilder<DB, TB, O>,
+  page: Page,
+  rows: (q: SelectQueryBuilder<DB, TB, O>) => SelectQueryBuilder<DB, TB, R>,
+): Promise<{ rows: R[]; meta: PageMeta }> {
+  const counted = (await base.select(sql<string>`count(*)`.as('total')).executeTakeFirstOrThrow()) as { total: string };
+  const items = await rows(base).limit(page.limit).offset(offsetOf(page)).execute();
+  return { rows: items, meta: pageMeta(page, counted.total) };
 }
 
 /** A LIKE pattern matching `term` anywhere, its own % _ and \ taken literally. */

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { parseDecimal, parseJsonNumber } from '../ledger/money.js';
 
 // Shared request/response building blocks. Strict types everywhere: no
 // coercion, so "10" is not a number and 10 is not a string (API.md §0).
@@ -50,21 +49,6 @@ export const uuidV4 = z
   .string()
   .regex(UUID_V4, 'must be a UUID v4')
   .transform((s) => s.toLowerCase());
-
-/** A POS amount: a JSON number with at most two decimals, min ≤ x ≤ 9,999,999,999.99. */
-export const posAmount = (min: string) => {
-  const minMinor = parseDecimal(min)!;
-  return z
-    .number()
-    .refine((n) => parseJsonNumber(n) !== null, 'must have at most 2 decimals and be at most 9999999999.99')
-    .refine((n) => (parseJsonNumber(n) ?? minMinor) >= minMinor, `must be at least ${min}`);
-};
-
-/** A wallet amount: a decimal string "150" or "150.00", > 0. */
-export const walletAmount = z
-  .string()
-  .regex(/^\d{1,10}(\.\d{1,2})?$/, 'must be a decimal string with at most 2 decimals, e.g. "150.00"')
-  .refine((s) => (parseDecimal(s) ?? 0n) > 0n, 'must be greater than 0');
 
 const dateOnly = /^\d{4}-\d{2}-\d{2}$/;
 const ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i;

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
 import { commonError } from '../core/errors.js';
+import '../core/idempotent-route.js';
 
 // The one body parser: JSON only (any other content type is a 400).
 // - One pass over the text, without recursion, before JSON.parse: it refuses
@@ -148,12 +149,6 @@ function bodyFields(request: FastifyRequest): Record<string, unknown> | undefine
   return schema?.shape;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The body as parsed, before validation dropped unknown fields: what an Idempotency-Key compares. */
-    parsedBody: unknown;
-  }
-}
 
 export function installJsonBodyParser(app: FastifyInstance) {
   app.decorateRequest('parsedBody', undefined);

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../db/transaction.js';
+import { ADMIN } from '../auth/roles.js';
 import { posError } from '../core/schemas.js';
 import { runVerify, type VerifyCheck } from '../ledger/verify.js';
 
@@ -13,7 +14,7 @@ const verifyResponse = z
 
 export const ledgerRoutes: FastifyPluginAsyncZod<{ db: Db; checks: VerifyCheck[] }> = async (app, { db, checks }) => {
   app.get('/ledger/verify', {
-    config: { roles: ['Administrador'] },
+    config: { roles: ADMIN },
     schema: {
       tags: ['ledger'],
       summary: 'Recompute every balance and total from the immutable transfers and compare',

@@ -67,6 +67,24 @@ export async function worldAccount(trx: Tx, currency: string): Promise<bigint> {
   return (await find())!.id;
 }
 
+/**
+ * The world account of one currency, looked up (or created) once, outside
+ * any transaction that might roll back, then remembered: it never changes.
+ */
+export function worldAccountOf(db: Db, currency: string): () => Promise<bigint> {
+  let id: Promise<bigint> | undefined;
+  return () => {
+    id ??= db
+      .transaction()
+      .execute((trx) => worldAccount(trx, currency))
+      .catch((err: unknown) => {
+        id = undefined;
+        throw err;
+      });
+    return id;
+  };
+}
+
 type TransferRow = ReturnType<typeof row>;
 
 /**

@@ -14,6 +14,13 @@ export function parseDecimal(text: string): bigint | null {
   return cents <= MAX_AMOUNT_MINOR ? cents : null;
 }
 
+/** Like parseDecimal, with an optional leading minus: "-1.50" → -150n. */
+export function parseSignedDecimal(text: string): bigint | null {
+  const negative = text.startsWith('-');
+  const minor = parseDecimal(negative ? text.slice(1) : text);
+  return minor === null ? null : negative ? -minor : minor;
+}
+
 /**
  * A JSON number as the POS clients send it (10.5). JavaScript prints a double
  * as the shortest decimal that reads back to it, so 10.5 prints "10.5" and
@@ -23,6 +30,13 @@ export function parseDecimal(text: string): bigint | null {
 export function parseJsonNumber(value: number): bigint | null {
   if (!Number.isFinite(value) || value < 0) return null;
   return parseDecimal(String(Object.is(value, -0) ? 0 : value));
+}
+
+/** Like parseJsonNumber, negative amounts included (a session's diferencia). */
+export function parseSignedJsonNumber(value: number): bigint | null {
+  if (value >= 0 || Object.is(value, -0)) return parseJsonNumber(value);
+  const minor = parseJsonNumber(-value);
+  return minor === null ? null : -minor;
 }
 
 /** 15050n → "150.50"; -5n → "-0.05". */

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../auth/auth.hook.js';
-import { idempotencyOf } from '../core/idempotency.js';
+import { ADMIN, CASHIERS, STAFF } from '../auth/roles.js';
+import { respondIdempotent } from '../core/idempotent-route.js';
 import { posError } from '../core/schemas.js';
 import {
   historialQuery,
@@ -11,11 +12,11 @@ import {
   recargaBody,
   recargaSchema,
 } from './recargas.schemas.js';
-import { inyeccionJson, recargaJson, type RecargasService } from './recargas.service.js';
+import type { RecargasService } from './recargas.service.js';
 
 const tags = ['recargas'];
 const security = [{ bearerAuth: [] }];
-const readers = { roles: ['Administrador', 'Operador', 'Usuario'] as const };
+const readers = { roles: STAFF };
 const denied = { 401: posError, 403: posError };
 const moneyErrors = { 400: posError, ...denied, 404: posError, 409: posError, 422: posError };
 const historialDescription =
@@ -25,7 +26,7 @@ const historialDescription =
 
 export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService }> = async (app, { recargas }) => {
   app.post('/recargas/cliente', {
-    config: { roles: ['Administrador', 'Operador'], idempotent: true },
+    config: { roles: CASHIERS, idempotent: true },
     schema: {
       tags,
       summary: 'Sell a mobile top-up to a client',
@@ -36,15 +37,11 @@ export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService }
       body: recargaBody,
       response: { 201: recargaSchema, ...moneyErrors },
     },
-    handler: async (request, reply) => {
-      const idem = idempotencyOf(request, 201, recargaJson);
-      const r = await recargas.sell(actorOf(request), request.body, idem);
-      return reply.code(201).send(recargaJson(r));
-    },
+    handler: (request, reply) => respondIdempotent(request, reply, 201, (idem) => recargas.sell(actorOf(request), request.body, idem)),
   });
 
   app.post('/recargas/inyeccion', {
-    config: { roles: ['Administrador'], idempotent: true },
+    config: { roles: ADMIN, idempotent: true },
     schema: {
       tags,
       summary: 'Buy operator float with cash from a session',
@@ -55,17 +52,13 @@ export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService }
       body: inyeccionBody,
       response: { 201: inyeccionSchema, ...moneyErrors },
     },
-    handler: async (request, reply) => {
-      const idem = idempotencyOf(request, 201, inyeccionJson);
-      const i = await recargas.inject(actorOf(request), request.body, idem);
-      return reply.code(201).send(inyeccionJson(i));
-    },
+    handler: (request, reply) => respondIdempotent(request, reply, 201, (idem) => recargas.inject(actorOf(request), request.body, idem)),
   });
 
   app.get('/recargas/operadoras/saldos', {
     config: readers,
     schema: { tags, summary: 'Each operator’s saldo_actual', security, response: { 200: z.array(operadoraSaldoSchema), ...denied } },
-    handler: async () => recargas.balances(),
+    handler: () => recargas.balances(),
   });
 
   app.get('/recargas/historial/clientes', {
@@ -78,7 +71,7 @@ export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService }
       querystring: historialQuery,
       response: { 200: z.array(recargaSchema), 400: posError, ...denied },
     },
-    handler: async (request) => (await recargas.sales(request.query)).map(recargaJson),
+    handler: (request) => recargas.sales(request.query),
   });
 
   app.get('/recargas/historial/inyecciones', {
@@ -91,6 +84,6 @@ export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService }
       querystring: historialQuery,
       response: { 200: z.array(inyeccionSchema), 400: posError, ...denied },
     },
-    handler: async (request) => (await recargas.injections(request.query)).map(inyeccionJson),
+    handler: (request) => recargas.injections(request.query),
   });
 };

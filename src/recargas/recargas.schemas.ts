@@ -1,59 +1,41 @@
 import { z } from 'zod';
 import { MAX_PAGE } from '../core/pagination.js';
-import { fromDate, intId, posAmount, queryInt, toDate } from '../core/schemas.js';
+import { posAmount, posMoney, timestamp } from '../core/money.schemas.js';
+import { fromDate, intId, queryInt, toDate } from '../core/schemas.js';
 import { OPERADORAS } from '../db/tables/recargas.js';
 
-// Request and response schemas of §3, as the Recargas seed defines them.
+// Request and response schemas of §3, as the Recargas seed defines them. The
+// domain types are the response schemas' output (bigint cents, Dates).
 
 export const operadora = z.enum(OPERADORAS);
 export const numeroCliente = z.string().regex(/^\+?\d{6,15}$/, 'must be 6 to 15 digits, optionally with a leading +');
 
 export const recargaBody = z
-  .object({
-    operadora,
-    numero_cliente: numeroCliente,
-    monto: posAmount('0.1'),
-    id_caja_sesion: intId,
-  })
+  .object({ operadora, numero_cliente: numeroCliente, monto: posAmount('0.1'), id_caja_sesion: intId })
   .meta({ example: { operadora: 'Tigo', numero_cliente: '78945612', monto: 10.5, id_caja_sesion: 101 } });
 
 export const inyeccionBody = z
-  .object({
-    operadora_destino: operadora,
-    monto: posAmount('1'),
-    id_caja_sesion: intId,
-  })
+  .object({ operadora_destino: operadora, monto: posAmount('1'), id_caja_sesion: intId })
   .meta({ example: { operadora_destino: 'Tigo', monto: 100, id_caja_sesion: 101 } });
 
 export const recargaSchema = z
-  .object({
-    id: z.number(),
-    operadora,
-    numero_cliente: z.string(),
-    monto: z.number(),
-    fecha_hora: z.string(),
-    id_caja_sesion: z.number(),
-  })
+  .object({ id: z.number(), operadora, numero_cliente: z.string(), monto: posMoney, fecha_hora: timestamp, id_caja_sesion: z.number() })
   .meta({
     id: 'RecargaCliente',
     example: { id: 1, operadora: 'Tigo', numero_cliente: '78945612', monto: 10.5, fecha_hora: '2026-01-15T12:00:00.000Z', id_caja_sesion: 101 },
   });
+export type Recarga = z.output<typeof recargaSchema>;
 
 export const inyeccionSchema = z
-  .object({
-    id: z.number(),
-    operadora_destino: operadora,
-    monto: z.number(),
-    fecha_hora: z.string(),
-    id_caja_origen: z.number(),
-  })
+  .object({ id: z.number(), operadora_destino: operadora, monto: posMoney, fecha_hora: timestamp, id_caja_origen: z.number() })
   .meta({
     id: 'InyeccionOperadora',
     example: { id: 1, operadora_destino: 'Tigo', monto: 100, fecha_hora: '2026-01-15T11:00:00.000Z', id_caja_origen: 101 },
   });
+export type Inyeccion = z.output<typeof inyeccionSchema>;
 
 export const operadoraSaldoSchema = z
-  .object({ id: z.number(), nombre_operadora: operadora, saldo_actual: z.number() })
+  .object({ id: z.number(), nombre_operadora: operadora, saldo_actual: posMoney })
   .meta({ id: 'OperadoraSaldo', example: { id: 1, nombre_operadora: 'Tigo', saldo_actual: 89.5 } });
 
 /** Optional narrowing of the histories; with none, the full list (as the seed says). */

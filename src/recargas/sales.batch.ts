@@ -1,40 +1,41 @@
 import { sql } from 'kysely';
-import type { Actor } from '../auth/auth.service.js';
-import { cajasErrors } from '../cajas/cajas.errors.js';
-import { isAdmin, sessionRefusalMessage, type SessionRefusalCode } from '../cajas/cajas.queries.js';
+import { isAdmin } from '../auth/roles.js';
+import { sessionRefusalError, type SessionRefusalCode } from '../cajas/cajas.queries.js';
+import type { Actor } from '../core/actor.js';
+import { DomainError } from '../core/errors.js';
+import { claimAnswer, claimKeysSql, storedResponse, type Claim, type Idempotency } from '../core/idempotency.js';
+import type { OperadoraNombre } from '../db/tables/recargas.js';
 import type { Db } from '../db/transaction.js';
-import { DomainError, ReplayedResponse } from '../core/errors.js';
-import { errorBody } from '../core/family.js';
-import { inFlightError, keyReusedError, lockKey, type Idempotency } from '../core/idempotency.js';
 import type { Outcome } from '../ledger/group-commit.js';
 import { nextTransferId, postTransfersFrom } from '../ledger/ledger.js';
-import { recargasErrors } from './recargas.errors.js';
-import type { Recarga as Sale } from './recargas.service.js';
-import type { OperadoraNombre } from '../db/tables/recargas.js';
+import { recargasError } from './recargas.errors.js';
+import { saleIdReservoir, type SaleIdReservoir } from './sale-ids.js';
+import type { Recarga } from './recargas.schemas.js';
 
-// Client top-ups, decided and written a batch at a time (see group-commit.ts)
-// by one statement, run on its own (no BEGIN/COMMIT), so a batch holds the
-// hot rows (the operator's float, the register's cash, the session) for one
-// round trip and its commit only.
+// Client top-ups, decided and written a batch at a time (group-commit.ts) by
+// one statement, so a batch holds the hot rows (the operator's float, the
+// register's cash, the session) for one round trip and its commit only. Run
+// on its own (no BEGIN/COMMIT) when no sale carries an Idempotency-Key.
 //
-// The statement first claims the Idempotency-Keys as http/idempotency.ts
-// does: a transaction-scoped advisory lock per key (taken elsewhere, or the
-// same key twice in the batch: 409 in flight), then the stored response
-// (replayed, or 422 for another body). It locks the sessions, then the
-// accounts in id order (the order used everywhere), and decides each
-// remaining sale in arrival order exactly as it would be decided alone:
-// 404 → 403 (ownership) → 409 (closed session, as sessionRefusal says), then
-// 409 when the float cannot pay it after the sales accepted before it. It
-// writes the accepted ones set-wise: their ledger transfers and balances
-// (postTransfersFrom), the recargas and the session totals; and the response
-// of every keyed sale it decided, with the key. A refused sale writes nothing
-// else. A recarga is its own session movement: it carries the movement's id
-// (caja_movimientos_todos, migration 004), so no second row repeats it.
+// The statement locks the sessions, then the accounts in id order (the order
+// used everywhere), and decides each sale in arrival order exactly as it
+// would be decided alone: 404 → 403 (ownership) → 409 (closed session), the
+// rule of cajas.queries.ts `sessionRefusal`, then 409 when the float cannot
+// pay it after the sales accepted before it (the ledger's floor). It writes
+// the accepted ones set-wise: their transfers and balances
+// (postTransfersFrom), the recargas (each is its own RECARGA session
+// movement, migration 004) and the session totals. A refused sale writes
+// nothing. test/sales.property.test.ts checks this decision against a
+// one-sale-at-a-time reference built from the single-path rules.
 //
-// A key stored by a twin that committed after this statement's snapshot was
-// taken is missed by the lookup, but not by the primary key: the insert
-// fails, the statement is undone, and group-commit runs each sale again
-// alone, which then finds it.
+// A keyed sale takes its id and time before the statement (sale-ids.ts), so
+// its possible answers — the sale, or each refusal — are rendered in full
+// beforehand (storedResponse). The batch statement then claims the keys as
+// every money route does (claimKeysSql), decides the sales whose keys are
+// free, and stores the answer each decision picks. A key stored by a twin
+// that committed after the statement's snapshot is missed by the lookup,
+// but not by the primary key: the statement is undone, and group-commit
+// runs each sale again alone, which then finds it.
 
 export interface SaleJob {
   actor: Actor;
@@ -43,103 +44,48 @@ export interface SaleJob {
   numero_cliente: string;
   monto: bigint;
   sessionId: number;
-  idem?: Idempotency<Sale>;
+  idem?: Idempotency<Recarga> | undefined;
 }
 
-type Refusal = SessionRefusalCode | 'OPERATOR_INSUFFICIENT_BALANCE';
-const REFUSALS: Refusal[] = ['SESSION_NOT_FOUND', 'SESSION_NOT_OWNED', 'SESSION_CLOSED', 'OPERATOR_INSUFFICIENT_BALANCE'];
+type Refusal = SessionRefusalCode | 'OPERATOR_INSUFFICIENT_BALANCE' | 'CURRENCY_MISMATCH';
+const CLIENT_REFUSALS = ['SESSION_NOT_FOUND', 'SESSION_NOT_OWNED', 'SESSION_CLOSED', 'OPERATOR_INSUFFICIENT_BALANCE'] as const;
 
-// What a refused sale answers. Kept as plain fields: a keyed sale carries the
-// bodies of all four possible refusals, and building four Errors (each with
-// its stack trace) per request for that was a measurable share of the CPU.
-const refusal = (code: Refusal, job: SaleJob) =>
-  code === 'OPERATOR_INSUFFICIENT_BALANCE'
-    ? { status: recargasErrors[code], code, message: `${job.operadora} has not enough saldo_actual for this top-up` }
-    : { status: cajasErrors[code], code, message: sessionRefusalMessage(code, job.sessionId) };
-
-const refusalError = (code: Refusal, job: SaleJob) => {
-  const r = refusal(code, job);
-  return new DomainError(r.status, r.code, r.message);
-};
-
-// A keyed sale's response is stored by the statement itself: rendered here
-// with these two stand-ins, which the statement replaces with the sale's id
-// and time. Neither can occur elsewhere in a sale (no field is negative, and
-// no sale is dated in year 1).
-const ID_MARK = -987654321;
-const TIME_MARK = new Date(Date.UTC(1, 0, 1));
-const TIME_MARK_TEXT = TIME_MARK.toISOString();
+/** A keyed sale's id and time, drawn before the statement, and every answer it may store. */
+interface Keyed {
+  id: number;
+  at: Date;
+  ok: { status_code: number; body: string };
+  /** JSON: status_code and body by refusal code (parsed by the statement only for a refused sale). */
+  refusals: string;
+}
 
 interface DecidedRow {
-  claim: 'IN_FLIGHT' | 'KEY_REUSED' | 'REPLAY' | null;
+  claim: Claim;
   status_code: number | null;
   body: string | null;
-  refusal: Refusal | 'CURRENCY_MISMATCH' | null;
+  refusal: Refusal | null;
   id: number | null;
-  fecha: string | null;
+  fecha_hora: Date | null;
 }
 
 const text = (values: ReadonlyArray<{ toString(): string }>) => values.map((v) => v.toString());
-const keyed = <T>(jobs: SaleJob[], pick: (idem: Idempotency<Sale>, job: SaleJob) => T) => jobs.map((j) => (j.idem ? pick(j.idem, j) : null));
 
-/** Decides and writes a batch of sales, keys included, in one statement (see above). */
-export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale>[]> {
-  const okBody = (idem: Idempotency<Sale>, job: SaleJob) =>
-    JSON.stringify(
-      idem.render({ id: ID_MARK, operadora: job.operadora, numero_cliente: job.numero_cliente, monto: job.monto, fecha_hora: TIME_MARK, id_caja_sesion: job.sessionId }),
-    );
-  const refusalBodies = (idem: Idempotency<Sale>, job: SaleJob) =>
-    JSON.stringify(
-      Object.fromEntries(
-        REFUSALS.map((code) => {
-          const r = refusal(code, job);
-          return [code, { status: r.status, body: JSON.stringify(errorBody(idem.family, r)) }];
-        }),
-      ),
-    );
-  const { rows } = await sql<DecidedRow>`/*prepare*/
-    with recursive
+/** The sales of the batch, locked rows and the decision of each, in arrival order. */
+const decide = (jobs: SaleJob[], keyed: Array<Keyed | undefined>) => sql`
     j as (
       select * from unnest(${jobs.map((j) => j.sessionId)}::integer[], ${text(jobs.map((j) => j.operator.account_id))}::bigint[],
                            ${text(jobs.map((j) => j.monto))}::bigint[], ${jobs.map((j) => j.actor.id)}::uuid[],
                            ${jobs.map((j) => isAdmin(j.actor))}::boolean[], ${jobs.map((j) => j.operator.id)}::integer[],
-                           ${jobs.map((j) => j.numero_cliente)}::text[],
-                           ${keyed(jobs, (i) => lockKey(i))}::text[], ${keyed(jobs, (i) => i.method)}::text[],
-                           ${keyed(jobs, (i) => i.path)}::text[], ${keyed(jobs, (i) => i.key)}::text[],
-                           ${keyed(jobs, (i) => i.requestHash)}::text[], ${keyed(jobs, (i) => i.status)}::integer[],
-                           ${keyed(jobs, okBody)}::text[], ${keyed(jobs, refusalBodies)}::text[])
-        with ordinality as j(sess, float_account, monto, actor, admin, op, numero,
-                             lock_key, kmethod, kpath, kkey, khash, kstatus, ok_body, refusal_bodies, n)
+                           ${jobs.map((j) => j.numero_cliente)}::text[], ${keyed.map((k) => k?.id ?? null)}::integer[],
+                           ${keyed.map((k) => k?.at.toISOString() ?? null)}::timestamptz[], ${keyed.map((k) => k?.ok.status_code ?? null)}::integer[],
+                           ${keyed.map((k) => k?.ok.body ?? null)}::text[], ${keyed.map((k) => k?.refusals ?? null)}::text[])
+        with ordinality as j(sess, float_account, monto, actor, admin, op, numero, drawn_id, drawn_at, ok_status, ok_body, refusals, n)
     ),
-    claims as materialized (
-      select n, pg_try_advisory_xact_lock(hashtextextended(lock_key, 0)) as locked,
-             row_number() over (partition by lock_key order by n) as nth
-        from j
-       where lock_key is not null
-    ),
-    answered as (
-      select c.n,
-             case when not c.locked or c.nth > 1 then 'IN_FLIGHT'
-                  when k.request_hash is null then null
-                  when k.request_hash <> j.khash then 'KEY_REUSED'
-                  else 'REPLAY' end as claim,
-             k.status_code, k.body
-        from claims c
-        join j on j.n = c.n
-        -- A probe of the primary key per claimed key, whatever the statistics:
-        -- the LIMIT keeps the planner from turning the lookup into a join,
-        -- which the plan cached on a young table did as a hash join over a
-        -- scan of the whole table, growing with every key stored.
-        left join lateral (
-          select k.request_hash, k.status_code, k.body from idempotency_keys k
-           where k.user_id = j.actor and k.method = j.kmethod and k.path = j.kpath and k.key = j.kkey
-           limit 1
-        ) k on true
-    ),
+    ${keyed.length > 0 ? claimKeysSql(jobs.map((j) => j.idem)) : sql`idem_claims(n, claim, status_code, body) as (select null::bigint, null::text, null::integer, null::text where false)`},
     live as (
       select j.*, row_number() over (order by j.n) as m
-        from j left join answered a on a.n = j.n
-       where a.claim is null
+        from j left join idem_claims c on c.n = j.n
+       where c.claim is null
     ),
     sessions as (
       select cs.id, cs.id_usuario, cs.estado_sesion, k.account_id
@@ -148,9 +94,8 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
        order by cs.id
          for no key update of cs
     ),
-    -- One array of ids, so the primary key finds them: written as two IN
-    -- lists joined by OR it was a filter over every account, which with
-    -- 200,000 wallet accounts took the top-ups from 3,100/s to 150/s.
+    -- One array of ids, so the primary key finds them (two IN lists joined by
+    -- OR were a filter over every account: with 200,000 wallets, 20x slower).
     accounts as (
       select id, posted - pending_debits as available, floor, currency from ledger_accounts
        where id = any(array(select float_account from live union select account_id from sessions))
@@ -188,8 +133,7 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
              case when ok then null else coalesce(js.refusal, 'OPERATOR_INSUFFICIENT_BALANCE') end
         from d join js on js.m = d.m + 1
         cross join lateral (
-          select js.refusal is null
-             and (f.floor is null or d.available[js.k] - js.monto >= f.floor) as ok
+          select js.refusal is null and (f.floor is null or d.available[js.k] - js.monto >= f.floor) as ok
             from accounts f where f.id = js.float_account
         ) x
     ),
@@ -197,12 +141,13 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
       select m, refusal from js where (select yes from all_fit)
       union all
       select m, refusal from d where m > 0
-    ),
-    -- Each accepted sale draws its ids and its time here, so every row below
-    -- is written from v alone (no joins between the rows being inserted).
+    )`;
+
+/** The accepted sales written set-wise: each draws its ids and time once, so every row comes from v alone. */
+const write = sql`
     v as materialized (
-      select js.*, nextval('recargas_cliente_id_seq')::integer as id, ${nextTransferId} as transfer_id,
-             nextval('caja_movimientos_id_seq')::integer as movimiento_id, clock_timestamp() as fecha_hora
+      select js.*, coalesce(js.drawn_id, nextval('recargas_cliente_id_seq')::integer) as id, ${nextTransferId} as transfer_id,
+             nextval('caja_movimientos_id_seq')::integer as movimiento_id, coalesce(js.drawn_at, clock_timestamp()) as fecha_hora
         from (select js.* from js join decided d on d.m = js.m and d.refusal is null order by js.m) js
     ),
     t as (
@@ -219,55 +164,100 @@ export async function decideSales(db: Db, jobs: SaleJob[]): Promise<Outcome<Sale
       update caja_sesiones s set total_ingresos = s.total_ingresos + x.sum
         from (select sess, sum(monto)::bigint as sum from v group by sess) x
        where s.id = x.sess
-    ),
-    -- The time as the response shows it (JavaScript's toISOString), for the stored body and the answer alike.
-    shown as (
-      select m, id, to_char(fecha_hora at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as fecha from v
-    ),
+    )`;
+
+/** Each keyed sale's answer, picked by its decision from those rendered beforehand (a 5xx is not stored). */
+const store = sql`
     keys as (
       insert into idempotency_keys (user_id, method, path, key, request_hash, status_code, body)
-      select js.actor, js.kmethod, js.kpath, js.kkey, js.khash,
-             coalesce((refused.answer ->> 'status')::integer, js.kstatus),
-             coalesce(refused.answer ->> 'body',
-                      replace(replace(js.ok_body, ${String(ID_MARK)}::text, x.id::text), ${TIME_MARK_TEXT}::text, x.fecha))
-        from js
+      select s.user_id, s.method, s.path, s.key, s.request_hash, a.status_code, a.body
+        from idem_scopes s
+        join js on js.n = s.n
         join decided d on d.m = js.m
-        left join shown x on x.m = js.m
-        -- The refusal's stored answer, parsed once and only for a refused sale.
         cross join lateral (
-          select case when d.refusal is not null then js.refusal_bodies::jsonb -> d.refusal end as answer
-        ) refused
-       where js.lock_key is not null and d.refusal is distinct from 'CURRENCY_MISMATCH'
-    )
-    select a.claim, a.status_code, a.body, d.refusal, x.id, x.fecha
+          select js.ok_status as status_code, js.ok_body as body where d.refusal is null
+          union all
+          select (r ->> 'status_code')::integer, r ->> 'body'
+            from (select js.refusals::jsonb -> d.refusal as r where d.refusal is not null) x
+           where r is not null
+        ) a
+    )`;
+
+async function decideAndWrite(q: Db, jobs: SaleJob[], keyed: Array<Keyed | undefined> = []): Promise<DecidedRow[]> {
+  const { rows } = await sql<DecidedRow>`/*prepare*/
+    with recursive ${decide(jobs, keyed)}, ${write}${keyed.length > 0 ? sql`, ${store}` : sql``}
+    select c.claim, c.status_code, c.body, d.refusal, v.id, v.fecha_hora
       from j
-      left join answered a on a.n = j.n
+      left join idem_claims c on c.n = j.n
       left join live l on l.n = j.n
       left join decided d on d.m = l.m
-      left join shown x on x.m = l.m
-     order by j.n`.execute(db);
-
-  // Checked after the fact (the statement has committed): a broken invariant
-  // fails the batch as unknown, so keyed clients retry and find their answers.
+      left join v on v.m = l.m
+     order by j.n`.execute(q);
+  // Checked after the fact (the statement may have committed): a broken
+  // invariant fails the batch as unknown, so keyed clients retry and find their answers.
   if (rows.length !== jobs.length) throw new Error(`sale batch decided ${rows.length} of ${jobs.length} sales`);
-  return rows.map((row, i): Outcome<Sale> => {
-    const job = jobs[i]!;
-    if (row.refusal === 'CURRENCY_MISMATCH') return { ok: false, error: new Error(`sale ${i} would move money between currencies`) };
-    if (row.claim === 'IN_FLIGHT') return { ok: false, error: inFlightError() };
-    if (row.claim === 'KEY_REUSED') return { ok: false, error: keyReusedError() };
-    if (row.claim === 'REPLAY') return { ok: false, error: new ReplayedResponse(row.status_code!, row.body!) };
-    if (row.refusal) return { ok: false, error: refusalError(row.refusal, job) };
-    return {
-      ok: true,
-      value: {
-        id: row.id!,
-        operadora: job.operadora,
-        numero_cliente: job.numero_cliente,
-        monto: job.monto,
-        // The same text the stored response got, so a replay is byte-identical.
-        fecha_hora: new Date(row.fecha!),
-        id_caja_sesion: job.sessionId,
-      },
-    };
-  });
+  return rows;
+}
+
+function refusalError(code: Exclude<Refusal, 'CURRENCY_MISMATCH'>, job: SaleJob): DomainError {
+  if (code === 'OPERATOR_INSUFFICIENT_BALANCE') {
+    return recargasError(code, `${job.operadora} has not enough saldo_actual for this top-up`);
+  }
+  return sessionRefusalError(code, job.sessionId);
+}
+
+function outcomeOf(row: DecidedRow, job: SaleJob, i: number): Outcome<Recarga> {
+  const answered = claimAnswer(row);
+  if (answered) return { ok: false, error: answered };
+  if (row.refusal === 'CURRENCY_MISMATCH') return { ok: false, error: new Error(`sale ${i} would move money between currencies`) };
+  if (row.refusal) return { ok: false, error: refusalError(row.refusal, job) };
+  return {
+    ok: true,
+    value: {
+      id: row.id!,
+      operadora: job.operadora,
+      numero_cliente: job.numero_cliente,
+      monto: job.monto,
+      fecha_hora: row.fecha_hora!,
+      id_caja_sesion: job.sessionId,
+    },
+  };
+}
+
+/**
+ * The answers a keyed sale may store, rendered with the id and time it gets
+ * if accepted. Refusals depend only on the family, session and operator, so
+ * a batch renders each once.
+ */
+function keyedAnswers(job: SaleJob, i: number, id: number, at: Date, refusals: Map<string, string>): Keyed {
+  const idem = job.idem!;
+  const sale = outcomeOf({ claim: null, status_code: null, body: null, refusal: null, id, fecha_hora: at }, job, i) as { ok: true; value: Recarga };
+  const scope = `${idem.family} ${job.sessionId} ${job.operadora}`;
+  let rendered = refusals.get(scope);
+  if (rendered === undefined) {
+    rendered = JSON.stringify(
+      Object.fromEntries(CLIENT_REFUSALS.map((code) => [code, storedResponse(idem, { ok: false, error: refusalError(code, job) })])),
+    );
+    refusals.set(scope, rendered);
+  }
+  return { id, at, ok: storedResponse(idem, sale), refusals: rendered };
+}
+
+/**
+ * The batch decider: decides and writes a batch of sales (see above), one
+ * outcome per job, in order. Keyed sales take their ids from its reservoir.
+ */
+export function salesDecider(ids: SaleIdReservoir = saleIdReservoir()) {
+  return async (q: Db, jobs: SaleJob[]): Promise<Outcome<Recarga>[]> => {
+    let keyed: Array<Keyed | undefined> = [];
+    const withKey = jobs.flatMap((job, i) => (job.idem ? [{ job, i }] : []));
+    if (withKey.length > 0) {
+      const drawn = await ids.take(q, withKey.length);
+      const refusals = new Map<string, string>();
+      keyed = jobs.map(() => undefined);
+      withKey.forEach(({ job, i }, n) => (keyed[i] = keyedAnswers(job, i, drawn[n]!.id, drawn[n]!.at, refusals)));
+    }
+    const rows = await decideAndWrite(q, jobs, keyed);
+    return rows.map((row, i) => outcomeOf(row, jobs[i]!, i));
+  };
 }

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { actorOf } from '../auth/auth.hook.js';
+import { ADMIN, CASHIERS, EVERYONE, STAFF } from '../auth/roles.js';
 import { ok } from '../core/family.js';
+import { respondIdempotent } from '../core/idempotent-route.js';
 import { paged } from '../core/pagination.js';
-import { idempotencyOf } from '../core/idempotency.js';
-import type { ConfirmedTopup, Topup } from './topups.service.js';
-import type { Debit } from './balances.service.js';
 import {
   balanceSchema,
   cancelTopupBody,
@@ -28,9 +27,9 @@ import type { WalletsService } from './wallets.service.js';
 
 const secured = [{ bearerAuth: [] }];
 const idemHeader = 'Optional Idempotency-Key header: a retry with the same key and body replays the first response.';
-const admin = { roles: ['Administrador'] as const };
-const staff = { roles: ['Administrador', 'Operador', 'Usuario'] as const };
-const everyone = { roles: ['Administrador', 'Operador', 'Usuario', 'Conductor'] as const };
+const admin = { roles: ADMIN };
+const staff = { roles: STAFF };
+const everyone = { roles: EVERYONE };
 
 export const balancesRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> = async (app, { wallets }) => {
   const { topups, balances } = wallets;
@@ -67,7 +66,7 @@ export const balancesRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> 
   });
 
   app.post('/drivers-balance/:driverId/topups', {
-    config: { roles: ['Administrador', 'Operador'] as const, idempotent: true },
+    config: { roles: CASHIERS, idempotent: true },
     schema: {
       tags: ['drivers-balance'],
       summary: 'Create a pending cash top-up (Administrador, Operador)',
@@ -79,12 +78,14 @@ export const balancesRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> 
       body: createTopupBody,
       response: { 201: envelope(topupSchema), ...e },
     },
-    handler: async (request, reply) => {
-      const render = (r: Topup) => ok('Cash top-up created; pending confirmation', r);
-      const idem = idempotencyOf(request, 201, render);
-      const r = await topups.create(actorOf(request), request.params.driverId, request.body, idem);
-      return reply.code(201).send(render(r));
-    },
+    handler: (request, reply) =>
+      respondIdempotent(
+        request,
+        reply,
+        201,
+        (idem) => topups.create(actorOf(request), request.params.driverId, request.body, idem),
+        (r) => ok('Cash top-up created; pending confirmation', r),
+      ),
   });
 
   app.post('/drivers-balance/topups/:ccrId/confirm', {
@@ -98,12 +99,14 @@ export const balancesRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> 
       body: confirmTopupBody,
       response: { 200: envelope(confirmedTopupSchema), ...e },
     },
-    handler: async (request, reply) => {
-      const render = (r: ConfirmedTopup) => ok('Cash top-up confirmed', r);
-      const idem = idempotencyOf(request, 200, render);
-      const r = await topups.confirm(actorOf(request), request.params.ccrId, request.body?.comment, idem);
-      return reply.code(200).send(render(r));
-    },
+    handler: (request, reply) =>
+      respondIdempotent(
+        request,
+        reply,
+        200,
+        (idem) => topups.confirm(actorOf(request), request.params.ccrId, request.body?.comment, idem),
+        (r) => ok('Cash top-up confirmed', r),
+      ),
   });
 
   app.post('/drivers-balance/topups/:ccrId/cancel', {
@@ -117,12 +120,14 @@ export const balancesRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> 
       body: cancelTopupBody,
       response: { 200: envelope(topupSchema), ...e },
     },
-    handler: async (request, reply) => {
-      const render = (r: Topup) => ok('Cash top-up cancelled', r);
-      const idem = idempotencyOf(request, 200, render);
-      const r = await topups.cancel(actorOf(request), request.params.ccrId, request.body.reason, idem);
-      return reply.code(200).send(render(r));
-    },
+    handler: (request, reply) =>
+      respondIdempotent(
+        request,
+        reply,
+        200,
+        (idem) => topups.cancel(actorOf(request), request.params.ccrId, request.body.reason, idem),
+        (r) => ok('Cash top-up cancelled', r),
+      ),
   });
 
   app.get('/drivers-balance/me', {
@@ -182,11 +187,13 @@ export const balancesRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> 
       body: debitBody,
       response: { 201: envelope(debitSchema), ...e },
     },
-    handler: async (request, reply) => {
-      const render = (r: Debit) => ok('Wallet debited', r);
-      const idem = idempotencyOf(request, 201, render);
-      const r = await balances.debit(actorOf(request), request.params.driverId, request.body, idem);
-      return reply.code(201).send(render(r));
-    },
+    handler: (request, reply) =>
+      respondIdempotent(
+        request,
+        reply,
+        201,
+        (idem) => balances.debit(actorOf(request), request.params.driverId, request.body, idem),
+        (r) => ok('Wallet debited', r),
+      ),
   });
 };

@@ -1,22 +1,21 @@
-import type { UpperBound } from '../core/schemas.js';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Actor } from '../auth/auth.service.js';
-import type { Db } from '../db/transaction.js';
+import type { Actor } from '../core/actor.js';
 import { runIdempotent, type Idempotency } from '../core/idempotency.js';
-import { InsufficientFundsError, postTransfer, worldAccount } from '../ledger/ledger.js';
-import { formatDecimal, parseDecimal } from '../ledger/money.js';
-import { containsPattern, offsetOf, pageMeta } from '../core/pagination.js';
-import { driverIdOfUser, lockWalletOfDriver, movementJson } from './wallets.queries.js';
-import { walletError } from './wallets.errors.js';
+import { containsPattern, paginate, type Page } from '../core/pagination.js';
+import type { UpperBound } from '../core/schemas.js';
 import type { DebitType } from '../db/tables/wallets.js';
+import type { Db } from '../db/transaction.js';
+import { InsufficientFundsError, postTransfer, worldAccount } from '../ledger/ledger.js';
+import { formatDecimal } from '../ledger/money.js';
+import { walletError } from './wallets.errors.js';
+import { driverIdOfUser, lockWalletOfDriver, toMovement } from './wallets.queries.js';
+import type { Debit, WalletBalance } from './wallets.schemas.js';
 
 // Wallet balances, movements and debits (API.md §4). The balance is the
 // wallet ledger account's posted balance; pending top-ups are shown apart.
 
-export interface MovementQuery {
-  page: number;
-  limit: number;
+export interface MovementQuery extends Page {
   transactionId?: string | undefined;
   from?: Date | undefined;
   to?: UpperBound | undefined;
@@ -26,30 +25,17 @@ export interface MovementQuery {
 }
 
 export interface NewDebit {
-  amount: string;
+  amount: bigint;
   type: DebitType;
   reference?: string | undefined;
   note?: string | undefined;
-}
-
-export interface Debit {
-  transactionId: string;
-  movementId: string;
-  type: DebitType;
-  amount: string;
-  currency: string;
-  previousBalance: string;
-  newBalance: string;
-  reference: string | null;
-  note: string | null;
-  createdAt: string;
 }
 
 const forbiddenOwn = () => walletError('FORBIDDEN', 'A Conductor may only read their own wallet');
 
 export function balancesServiceFactory({ db }: { db: Db }) {
   /** One statement, so the balance and the pending sum are read from the same snapshot. */
-  async function balanceOf(driverId: string) {
+  async function balanceOf(driverId: string): Promise<WalletBalance> {
     const w = await db
       .selectFrom('wallets as w')
       .innerJoin('ledger_accounts as a', 'a.id', 'w.account_id')
@@ -71,11 +57,11 @@ export function balancesServiceFactory({ db }: { db: Db }) {
       driverId: w.driver_id,
       status: w.status,
       currency: w.currency,
-      currentWalletBalance: formatDecimal(w.posted),
-      pendingTopupsAmount: formatDecimal(BigInt(w.pending ?? '0')),
-      allowedNegativeLimit: formatDecimal(w.allowed_negative_limit),
-      createdAt: w.created_at.toISOString(),
-      updatedAt: w.updated_at.toISOString(),
+      currentWalletBalance: w.posted,
+      pendingTopupsAmount: BigInt(w.pending ?? '0'),
+      allowedNegativeLimit: w.allowed_negative_limit,
+      createdAt: w.created_at,
+      updatedAt: w.updated_at,
     };
   }
 
@@ -121,15 +107,13 @@ export function balancesServiceFactory({ db }: { db: Db }) {
         const p = containsPattern(q.search);
         base = base.where((eb) => eb.or([eb('m.note', 'ilike', p), eb('t.description', 'ilike', p)]));
       }
-      const { total } = await base.select(sql<string>`count(*)`.as('total')).executeTakeFirstOrThrow();
-      const rows = await base
-        .selectAll('m')
-        .orderBy(q.sortBy === 'amount' ? 'm.amount' : 'm.created_at', q.sortDir)
-        .orderBy('m.id', q.sortDir)
-        .limit(q.limit)
-        .offset(offsetOf(q.page, q.limit))
-        .execute();
-      return { rows: rows.map(movementJson), meta: pageMeta(q.page, q.limit, total) };
+      const { rows, meta } = await paginate(base, q, (b) =>
+        b
+          .selectAll('m')
+          .orderBy(q.sortBy === 'amount' ? 'm.amount' : 'm.created_at', q.sortDir)
+          .orderBy('m.id', q.sortDir),
+      );
+      return { rows: rows.map(toMovement), meta };
     },
 
     /** wallet → outside world; refused below −allowedNegativeLimit and on a blocked wallet. */
@@ -137,7 +121,7 @@ export function balancesServiceFactory({ db }: { db: Db }) {
       runIdempotent(db, idem, async (trx): Promise<Debit> => {
         const wallet = await lockWalletOfDriver(trx, driverId);
         if (wallet.status === 'blocked') throw walletError('WALLET_BLOCKED', 'This wallet is blocked: debits are refused');
-        const amount = parseDecimal(input.amount)!;
+        const { amount } = input;
         const transactionId = randomUUID();
         let transfer: Awaited<ReturnType<typeof postTransfer>>;
         try {
@@ -196,13 +180,13 @@ export function balancesServiceFactory({ db }: { db: Db }) {
           transactionId,
           movementId,
           type: input.type,
-          amount: formatDecimal(amount),
+          amount,
           currency: wallet.currency,
-          previousBalance: formatDecimal(previousBalance),
-          newBalance: formatDecimal(newBalance),
+          previousBalance,
+          newBalance,
           reference: input.reference ?? null,
           note: input.note ?? null,
-          createdAt: m.created_at.toISOString(),
+          createdAt: m.created_at,
         };
       }),
   };

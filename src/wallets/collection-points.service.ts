@@ -1,21 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Selectable } from 'kysely';
-import { inTransaction, type Db } from '../db/transaction.js';
-import { offsetOf, pageMeta } from '../core/pagination.js';
-import { pointAccount } from './wallets.queries.js';
-import { walletError } from './wallets.errors.js';
+import type { Selectable } from 'kysely';
+import { paginate, type Page } from '../core/pagination.js';
 import type { WalletTables } from '../db/tables/wallets.js';
+import { inTransaction, type Db } from '../db/transaction.js';
+import { walletError } from './wallets.errors.js';
+import { pointAccount } from './wallets.queries.js';
+import type { CollectionPoint } from './wallets.schemas.js';
 
 type PointRow = Selectable<WalletTables['cash_collection_points']>;
 
-export const pointJson = (p: PointRow) => ({
+const toPoint = (p: PointRow): CollectionPoint => ({
   id: p.id,
   name: p.name,
   address: p.address,
   contactPhone: p.contact_phone,
   isActive: p.is_active,
-  createdAt: p.created_at.toISOString(),
-  updatedAt: p.updated_at.toISOString(),
+  createdAt: p.created_at,
+  updatedAt: p.updated_at,
 });
 
 export interface PointInput {
@@ -29,7 +30,7 @@ export function collectionPointsServiceFactory({ db, defaultCurrency }: { db: Db
   async function get(id: string) {
     const p = await db.selectFrom('cash_collection_points').selectAll().where('id', '=', id).executeTakeFirst();
     if (!p) throw walletError('COLLECTION_POINT_NOT_FOUND', 'Collection point not found');
-    return p;
+    return toPoint(p);
   }
 
   return {
@@ -51,7 +52,7 @@ export function collectionPointsServiceFactory({ db, defaultCurrency }: { db: Db
           .returningAll()
           .executeTakeFirstOrThrow();
         await pointAccount(trx, id, defaultCurrency);
-        return p;
+        return toPoint(p);
       }),
 
     async update(id: string, patch: PointInput) {
@@ -62,21 +63,14 @@ export function collectionPointsServiceFactory({ db, defaultCurrency }: { db: Db
       if (patch.isActive !== undefined) set.is_active = patch.isActive;
       const p = await db.updateTable('cash_collection_points').set(set).where('id', '=', id).returningAll().executeTakeFirst();
       if (!p) throw walletError('COLLECTION_POINT_NOT_FOUND', 'Collection point not found');
-      return p;
+      return toPoint(p);
     },
 
-    async list(q: { page: number; limit: number; isActive?: boolean | undefined }) {
+    async list(q: Page & { isActive?: boolean | undefined }) {
       let base = db.selectFrom('cash_collection_points');
       if (q.isActive !== undefined) base = base.where('is_active', '=', q.isActive);
-      const { total } = await base.select(sql<string>`count(*)`.as('total')).executeTakeFirstOrThrow();
-      const rows = await base
-        .selectAll()
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(q.limit)
-        .offset(offsetOf(q.page, q.limit))
-        .execute();
-      return { rows, meta: pageMeta(q.page, q.limit, total) };
+      const { rows, meta } = await paginate(base, q, (b) => b.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc'));
+      return { rows: rows.map(toPoint), meta };
     },
   };
 }

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ADMIN, STAFF } from '../auth/roles.js';
 import { ok } from '../core/family.js';
 import { paged } from '../core/pagination.js';
-import { driverJson } from './drivers.service.js';
-import { pointJson } from './collection-points.service.js';
 import {
   createDriverBody,
   createPointBody,
@@ -19,8 +18,8 @@ import {
 import type { WalletsService } from './wallets.service.js';
 
 const secured = [{ bearerAuth: [] }];
-const admin = { roles: ['Administrador'] as const };
-const staff = { roles: ['Administrador', 'Operador', 'Usuario'] as const };
+const admin = { roles: ADMIN };
+const staff = { roles: STAFF };
 
 export const driversRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> = async (app, { wallets }) => {
   const { drivers, points } = wallets;
@@ -38,7 +37,7 @@ export const driversRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> =
       body: createDriverBody,
       response: { 201: envelope(driverSchema), 400: e[400], 401: e[401], 403: e[403], 409: e[409] },
     },
-    handler: async (request, reply) => reply.code(201).send(ok('Driver created', driverJson(await drivers.create(request.body)))),
+    handler: async (request, reply) => reply.code(201).send(ok('Driver created', await drivers.create(request.body))),
   });
 
   app.get('/drivers', {
@@ -53,7 +52,7 @@ export const driversRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> =
     },
     handler: async (request) => {
       const { rows, meta } = await drivers.list(request.query);
-      return paged('Drivers', rows.map(driverJson), meta);
+      return paged('Drivers', rows, meta);
     },
   });
 
@@ -66,7 +65,7 @@ export const driversRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> =
       params: idParams,
       response: { 200: envelope(driverSchema), 400: e[400], 401: e[401], 403: e[403], 404: e[404] },
     },
-    handler: async (request) => ok('Driver', driverJson(await drivers.get(request.params.id))),
+    handler: async (request) => ok('Driver', await drivers.get(request.params.id)),
   });
 
   app.post('/cash-collection-points', {
@@ -79,7 +78,7 @@ export const driversRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> =
       response: { 201: envelope(pointSchema), 400: e[400], 401: e[401], 403: e[403] },
     },
     handler: async (request, reply) =>
-      reply.code(201).send(ok('Cash collection point created', pointJson(await points.create(request.body)))),
+      reply.code(201).send(ok('Cash collection point created', await points.create(request.body))),
   });
 
   app.get('/cash-collection-points', {
@@ -94,7 +93,7 @@ export const driversRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> =
     },
     handler: async (request) => {
       const { rows, meta } = await points.list(request.query);
-      return paged('Cash collection points', rows.map(pointJson), meta);
+      return paged('Cash collection points', rows, meta);
     },
   });
 
@@ -107,7 +106,7 @@ export const driversRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> =
       params: idParams,
       response: { 200: envelope(pointSchema), 400: e[400], 401: e[401], 403: e[403], 404: e[404] },
     },
-    handler: async (request) => ok('Cash collection point', pointJson(await points.get(request.params.id))),
+    handler: async (request) => ok('Cash collection point', await points.get(request.params.id)),
   });
 
   app.patch('/cash-collection-points/:id', {
@@ -122,6 +121,6 @@ export const driversRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> =
       response: { 200: envelope(pointSchema), 400: e[400], 401: e[401], 403: e[403], 404: e[404] },
     },
     handler: async (request) =>
-      ok('Cash collection point updated', pointJson(await points.update(request.params.id, request.body))),
+      ok('Cash collection point updated', await points.update(request.params.id, request.body)),
   });
 };

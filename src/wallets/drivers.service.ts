@@ -1,45 +1,41 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { UsersService } from '../auth/users.service.js';
+import { containsPattern, paginate, type Page } from '../core/pagination.js';
+import type { WalletTables } from '../db/tables/wallets.js';
 import { inTransaction, isUniqueViolation, type Db } from '../db/transaction.js';
 import { createAccount } from '../ledger/ledger.js';
-import { parseDecimal } from '../ledger/money.js';
-import { containsPattern, offsetOf, pageMeta } from '../core/pagination.js';
 import { walletError } from './wallets.errors.js';
-import type { WalletTables } from '../db/tables/wallets.js';
+import type { Driver } from './wallets.schemas.js';
 
 export interface NewDriver {
   nombre: string;
   telefono?: string | undefined;
   email?: string | undefined;
   password?: string | undefined;
-  allowedNegativeLimit?: string | undefined;
+  allowedNegativeLimit?: bigint | undefined;
 }
 
 type DriverRow = Selectable<WalletTables['drivers']> & { wallet_id: string };
 
-export const driverJson = (d: DriverRow) => ({
+const toDriver = (d: DriverRow): Driver => ({
   id: d.id,
   nombre: d.nombre,
   telefono: d.telefono,
   email: d.email,
   walletId: d.wallet_id,
   userId: d.user_id,
-  createdAt: d.created_at.toISOString(),
+  createdAt: d.created_at,
 });
 
 export function driversServiceFactory({ db, users, defaultCurrency }: { db: Db; users: UsersService; defaultCurrency: string }) {
-  const withWallet = (q: Db) =>
-    q
-      .selectFrom('drivers')
-      .innerJoin('wallets', 'wallets.driver_id', 'drivers.id')
-      .selectAll('drivers')
-      .select('wallets.id as wallet_id');
+  const joined = (q: Db) => q.selectFrom('drivers').innerJoin('wallets', 'wallets.driver_id', 'drivers.id');
+  const withWallet = (q: Db) => joined(q).selectAll('drivers').select('wallets.id as wallet_id');
 
   return {
     /** A driver, its wallet (with its ledger account) and, with email+password, its Conductor login. */
     async create(input: NewDriver) {
-      const limit = input.allowedNegativeLimit === undefined ? 0n : parseDecimal(input.allowedNegativeLimit)!;
+      const limit = input.allowedNegativeLimit ?? 0n;
       const email = input.email?.trim().toLowerCase() ?? null;
       return inTransaction(db, async (trx) => {
         let userId: string | null = null;
@@ -68,34 +64,26 @@ export function driversServiceFactory({ db, users, defaultCurrency }: { db: Db; 
           .insertInto('wallets')
           .values({ id: walletId, driver_id: id, currency: defaultCurrency, allowed_negative_limit: limit, account_id: accountId })
           .execute();
-        return withWallet(trx).where('drivers.id', '=', id).executeTakeFirstOrThrow();
+        return toDriver(await withWallet(trx).where('drivers.id', '=', id).executeTakeFirstOrThrow());
       });
     },
 
     async get(id: string) {
       const d = await withWallet(db).where('drivers.id', '=', id).executeTakeFirst();
       if (!d) throw walletError('DRIVER_NOT_FOUND', 'Driver not found');
-      return d;
+      return toDriver(d);
     },
 
-    async list(q: { page: number; limit: number; search?: string | undefined }) {
-      let base = db.selectFrom('drivers');
+    async list(q: Page & { search?: string | undefined }) {
+      let base = joined(db);
       if (q.search) {
         const p = containsPattern(q.search);
-        base = base.where((eb) =>
-          eb.or([eb('nombre', 'ilike', p), eb('email', 'ilike', p), eb('telefono', 'ilike', p)]),
-        );
+        base = base.where((eb) => eb.or([eb('drivers.nombre', 'ilike', p), eb('drivers.email', 'ilike', p), eb('drivers.telefono', 'ilike', p)]));
       }
-      const { total } = await base.select(sql<string>`count(*)`.as('total')).executeTakeFirstOrThrow();
-      const ids = base.select('drivers.id');
-      const rows = await withWallet(db)
-        .where('drivers.id', 'in', ids)
-        .orderBy('drivers.created_at', 'desc')
-        .orderBy('drivers.id', 'desc')
-        .limit(q.limit)
-        .offset(offsetOf(q.page, q.limit))
-        .execute();
-      return { rows, meta: pageMeta(q.page, q.limit, total) };
+      const { rows, meta } = await paginate(base, q, (b) =>
+        b.selectAll('drivers').select('wallets.id as wallet_id').orderBy('drivers.created_at', 'desc').orderBy('drivers.id', 'desc'),
+      );
+      return { rows: rows.map(toDriver), meta };
     },
   };
 }

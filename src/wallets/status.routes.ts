@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { actorOf } from '../auth/auth.hook.js';
+import { ADMIN, STAFF } from '../auth/roles.js';
 import { ok } from '../core/family.js';
 import { paged } from '../core/pagination.js';
 import {
@@ -21,7 +22,7 @@ export const statusRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> = 
   const { status } = wallets;
 
   app.post('/wallets-status/:driverId/block', {
-    config: { roles: ['Administrador'] },
+    config: { roles: ADMIN },
     schema: {
       tags: ['wallets-status'],
       summary: 'Block a driver’s wallet (Administrador; idempotent)',
@@ -38,7 +39,7 @@ export const statusRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> = 
   });
 
   app.post('/wallets-status/:driverId/unblock', {
-    config: { roles: ['Administrador'] },
+    config: { roles: ADMIN },
     schema: {
       tags: ['wallets-status'],
       summary: 'Unblock a driver’s wallet (Administrador; idempotent)',
@@ -55,7 +56,7 @@ export const statusRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> = 
   });
 
   app.get('/wallets-status/:driverId/history', {
-    config: { roles: ['Administrador', 'Operador', 'Usuario'] },
+    config: { roles: STAFF },
     schema: {
       tags: ['wallets-status'],
       summary: 'Every status change of a driver’s wallet, newest first (Administrador, Operador, Usuario)',

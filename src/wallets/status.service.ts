@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
-import type { Actor } from '../auth/auth.service.js';
-import { inTransaction, type Db } from '../db/transaction.js';
-import { offsetOf, pageMeta } from '../core/pagination.js';
-import { lockWalletOfDriver, walletOfDriver } from './wallets.queries.js';
+import type { Actor } from '../core/actor.js';
+import { paginate, type Page } from '../core/pagination.js';
 import type { WalletStatus } from '../db/tables/wallets.js';
+import { inTransaction, type Db } from '../db/transaction.js';
+import { lockWalletOfDriver, walletOfDriver } from './wallets.queries.js';
+import type { StatusChange } from './wallets.schemas.js';
 
 // Block / unblock (API.md §4): idempotent; only real changes are recorded.
-
-export interface StatusChange {
-  driverId: string;
-  walletId: string;
-  previousStatus: WalletStatus;
-  status: WalletStatus;
-  changed: boolean;
-  changedAt: string;
-}
 
 export function statusServiceFactory({ db }: { db: Db }) {
   const setStatus = (actor: Actor, driverId: string, target: WalletStatus, note: { reason?: string | undefined; comment?: string | undefined }) =>
@@ -24,7 +15,7 @@ export function statusServiceFactory({ db }: { db: Db }) {
       const base = { driverId, walletId: wallet.id, previousStatus: wallet.status, status: target };
       if (wallet.status === target) {
         const at = wallet.status_changed_at ?? wallet.created_at;
-        return { ...base, changed: false, changedAt: at.toISOString() };
+        return { ...base, changed: false, changedAt: at };
       }
       const change = await trx
         .insertInto('wallet_status_changes')
@@ -44,7 +35,7 @@ export function statusServiceFactory({ db }: { db: Db }) {
         .set({ status: target, status_changed_at: change.changed_at, updated_at: change.changed_at })
         .where('id', '=', wallet.id)
         .execute();
-      return { ...base, changed: true, changedAt: change.changed_at.toISOString() };
+      return { ...base, changed: true, changedAt: change.changed_at };
     });
 
   return {
@@ -53,17 +44,10 @@ export function statusServiceFactory({ db }: { db: Db }) {
     unblock: (actor: Actor, driverId: string, note: { reason?: string | undefined; comment?: string | undefined }) =>
       setStatus(actor, driverId, 'active', note),
 
-    async history(driverId: string, q: { page: number; limit: number }) {
+    async history(driverId: string, q: Page) {
       const wallet = await walletOfDriver(db, driverId);
       const base = db.selectFrom('wallet_status_changes').where('wallet_id', '=', wallet.id);
-      const { total } = await base.select(sql<string>`count(*)`.as('total')).executeTakeFirstOrThrow();
-      const rows = await base
-        .selectAll()
-        .orderBy('changed_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(q.limit)
-        .offset(offsetOf(q.page, q.limit))
-        .execute();
+      const { rows, meta } = await paginate(base, q, (b) => b.selectAll().orderBy('changed_at', 'desc').orderBy('id', 'desc'));
       return {
         rows: rows.map((r) => ({
           id: r.id,
@@ -74,9 +58,9 @@ export function statusServiceFactory({ db }: { db: Db }) {
           reason: r.reason,
           comment: r.comment,
           changedByUserId: r.changed_by,
-          changedAt: r.changed_at.toISOString(),
+          changedAt: r.changed_at,
         })),
-        meta: pageMeta(q.page, q.limit, total),
+        meta,
       };
     },
   };

@@ -1,14 +1,14 @@
-import type { UpperBound } from '../core/schemas.js';
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
-import type { Actor } from '../auth/auth.service.js';
-import type { Db, Tx } from '../db/transaction.js';
+import { canCollectCash, isAdmin } from '../auth/roles.js';
+import type { Actor } from '../core/actor.js';
 import { runIdempotent, type Idempotency } from '../core/idempotency.js';
+import { paginate, type Page } from '../core/pagination.js';
+import type { UpperBound } from '../core/schemas.js';
+import type { Db, Tx } from '../db/transaction.js';
 import { PendingAlreadyResolvedError, createPendingTransfer, postPendingTransfer, voidPendingTransfer } from '../ledger/ledger.js';
-import { formatDecimal, parseDecimal } from '../ledger/money.js';
-import { offsetOf, pageMeta } from '../core/pagination.js';
-import { pointAccount, topupJson, type TopupRow } from './wallets.queries.js';
 import { walletError } from './wallets.errors.js';
+import { pointAccount, toTopup, type TopupRow } from './wallets.queries.js';
+import type { ConfirmedTopup, Topup } from './wallets.schemas.js';
 
 // Two-phase cash top-ups (API.md §4): create = a pending point → wallet
 // transfer; confirm posts it (the wallet is credited, one movement); cancel
@@ -18,16 +18,14 @@ import { walletError } from './wallets.errors.js';
 export interface NewTopup {
   collectionPointId: string;
   collectedByUserId: string;
-  amount: string;
+  amount: bigint;
   currency?: string | undefined;
   notes?: string | undefined;
   description?: string | undefined;
   metadata?: Record<string, unknown> | undefined;
 }
 
-export interface TopupQuery {
-  page: number;
-  limit: number;
+export interface TopupQuery extends Page {
   status?: 'pending' | 'completed' | 'cancelled' | undefined;
   driverId?: string | undefined;
   collectionPointId?: string | undefined;
@@ -37,9 +35,6 @@ export interface TopupQuery {
   sortBy: 'createdAt' | 'amount';
   sortDir: 'asc' | 'desc';
 }
-
-export type Topup = ReturnType<typeof topupJson>;
-export type ConfirmedTopup = Topup & { status: 'completed'; previousBalance: string; newBalance: string; confirmedAt: string; confirmedByUserId: string };
 
 async function lockRecord(trx: Tx, ccrId: string): Promise<TopupRow> {
   const r = await trx.selectFrom('cash_collection_records').selectAll().where('id', '=', ccrId).forNoKeyUpdate().executeTakeFirst();
@@ -91,15 +86,15 @@ export function topupsServiceFactory({ db }: { db: Db }) {
             walletCurrency: wallet.currency,
           });
         }
-        if ((collector.role !== 'Administrador' && collector.role !== 'Operador') || !collector.activo) {
+        if (!canCollectCash(collector)) {
           throw walletError('INVALID_COLLECTOR', 'collectedByUserId must be an active Administrador or Operador');
         }
-        if (actor.role !== 'Administrador' && collector.id !== actor.id) {
+        if (!isAdmin(actor) && collector.id !== actor.id) {
           throw walletError('FORBIDDEN', 'An Operador may only record cash they collected themselves');
         }
         if (!point.is_active) throw walletError('COLLECTION_POINT_INACTIVE', 'Collection point is inactive');
 
-        const amount = parseDecimal(input.amount)!;
+        const { amount } = input;
         const id = randomUUID();
         const transactionId = randomUUID();
         await trx
@@ -143,7 +138,7 @@ export function topupsServiceFactory({ db }: { db: Db }) {
           })
           .returningAll()
           .executeTakeFirstOrThrow();
-        return topupJson(row);
+        return toTopup(row);
       }),
 
     confirm: (actor: Actor, ccrId: string, comment: string | undefined, idem?: Idempotency<ConfirmedTopup>) =>
@@ -180,14 +175,7 @@ export function topupsServiceFactory({ db }: { db: Db }) {
             ledger_transfer_id: posted.id,
           })
           .execute();
-        return {
-          ...topupJson(row),
-          status: 'completed',
-          previousBalance: formatDecimal(previousBalance),
-          newBalance: formatDecimal(newBalance),
-          confirmedAt: now.toISOString(),
-          confirmedByUserId: actor.id,
-        };
+        return { ...toTopup(row), status: 'completed', previousBalance, newBalance, confirmedAt: now, confirmedByUserId: actor.id };
       }),
 
     cancel: (actor: Actor, ccrId: string, reason: string, idem?: Idempotency<Topup>) =>
@@ -202,13 +190,13 @@ export function topupsServiceFactory({ db }: { db: Db }) {
           .returningAll()
           .executeTakeFirstOrThrow();
         await trx.updateTable('wallet_transactions').set({ status: 'cancelled', updated_at: now }).where('id', '=', record.transaction_id).execute();
-        return topupJson(row);
+        return toTopup(row);
       }),
 
     async get(ccrId: string) {
       const r = await db.selectFrom('cash_collection_records').selectAll().where('id', '=', ccrId).executeTakeFirst();
       if (!r) throw walletError('CCR_NOT_FOUND', 'Cash collection record not found');
-      return topupJson(r);
+      return toTopup(r);
     },
 
     async list(q: TopupQuery) {
@@ -219,15 +207,13 @@ export function topupsServiceFactory({ db }: { db: Db }) {
       if (q.collectedByUserId) base = base.where('collected_by_user_id', '=', q.collectedByUserId);
       if (q.from) base = base.where('created_at', '>=', q.from);
       if (q.to) base = base.where('created_at', q.to.op, q.to.at);
-      const { total } = await base.select(sql<string>`count(*)`.as('total')).executeTakeFirstOrThrow();
-      const rows = await base
-        .selectAll()
-        .orderBy(q.sortBy === 'amount' ? 'amount' : 'created_at', q.sortDir)
-        .orderBy('id', q.sortDir)
-        .limit(q.limit)
-        .offset(offsetOf(q.page, q.limit))
-        .execute();
-      return { rows: rows.map(topupJson), meta: pageMeta(q.page, q.limit, total) };
+      const { rows, meta } = await paginate(base, q, (b) =>
+        b
+          .selectAll()
+          .orderBy(q.sortBy === 'amount' ? 'amount' : 'created_at', q.sortDir)
+          .orderBy('id', q.sortDir),
+      );
+      return { rows: rows.map(toTopup), meta };
     },
   };
 }

@@ -1,17 +1,15 @@
 import type { Selectable } from 'kysely';
-import type { Db, Tx } from '../db/transaction.js';
-import { formatDecimal } from '../ledger/money.js';
-import { walletError } from './wallets.errors.js';
 import type { WalletTables } from '../db/tables/wallets.js';
+import type { Db, Tx } from '../db/transaction.js';
+import { walletError } from './wallets.errors.js';
+import type { Topup, WalletMovement } from './wallets.schemas.js';
 
-// Lookups and row → JSON mappers shared by the wallet services.
+// Lookups and row → domain mappers shared by the wallet services (the wire
+// format is the schemas' business).
 
 export type WalletRow = Selectable<WalletTables['wallets']>;
 export type TopupRow = Selectable<WalletTables['cash_collection_records']>;
 export type MovementRow = Selectable<WalletTables['wallet_movements']>;
-
-const iso = (d: Date) => d.toISOString();
-const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 
 /**
  * The wallet of a driver, locked for this transaction (block, debit). NO KEY
@@ -48,37 +46,37 @@ export async function pointAccount(trx: Tx, pointId: string, currency: string): 
   return row.id;
 }
 
-export const topupJson = (r: TopupRow) => ({
+export const toTopup = (r: TopupRow): Topup => ({
   cashCollectionRecordId: r.id,
   transactionId: r.transaction_id,
   driverId: r.driver_id,
   walletId: r.wallet_id,
   status: r.status,
   currency: r.currency,
-  amount: formatDecimal(r.amount),
+  amount: r.amount,
   collectionPointId: r.collection_point_id,
   collectedByUserId: r.collected_by_user_id,
   notes: r.notes,
   description: r.description,
-  metadata: r.metadata,
-  createdAt: iso(r.created_at),
+  metadata: r.metadata as Topup['metadata'],
+  createdAt: r.created_at,
   createdByUserId: r.created_by_user_id,
-  confirmedAt: isoOrNull(r.confirmed_at),
+  confirmedAt: r.confirmed_at,
   confirmedByUserId: r.confirmed_by_user_id,
   comment: r.confirm_comment,
-  cancelledAt: isoOrNull(r.cancelled_at),
+  cancelledAt: r.cancelled_at,
   cancelledByUserId: r.cancelled_by_user_id,
   reason: r.cancel_reason,
 });
 
-export const movementJson = (m: MovementRow) => ({
+export const toMovement = (m: MovementRow): WalletMovement => ({
   id: m.id,
   walletId: m.wallet_id,
   transactionId: m.transaction_id,
   type: m.type,
-  amount: formatDecimal(m.amount),
-  previousBalance: formatDecimal(m.previous_balance),
-  newBalance: formatDecimal(m.new_balance),
+  amount: m.amount,
+  previousBalance: m.previous_balance,
+  newBalance: m.new_balance,
   note: m.note,
-  createdAt: iso(m.created_at),
+  createdAt: m.created_at,
 });

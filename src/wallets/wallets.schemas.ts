@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { parseDecimal } from '../ledger/money.js';
-import { fromDate, nonEmptyText, text, toDate, uuidV4, walletAmount, wellFormed, type UpperBound } from '../core/schemas.js';
-import { DEBIT_TYPES } from '../db/tables/wallets.js';
+import { timestamp, walletAmount, walletLimit, walletMoney as money } from '../core/money.schemas.js';
 import { pageMetaSchema, pageQuery } from '../core/pagination.js';
+import { fromDate, nonEmptyText, text, toDate, uuidV4, wellFormed, type UpperBound } from '../core/schemas.js';
+import { DEBIT_TYPES } from '../db/tables/wallets.js';
 
 // Request and response schemas of the wallet family (API.md §4). Amounts go
-// in as decimal strings and come out as decimal strings with two decimals.
+// in as decimal strings and come out as decimal strings with two decimals
+// (the money codecs); inside they are bigint cents. The domain types are the
+// response schemas' output.
 
 const METADATA_MAX_BYTES = 4096;
 
@@ -27,14 +29,6 @@ export const metadata = z
   .meta({ description: 'Free-form JSON object, at most 4 KiB serialized', example: { source: 'window-3' } });
 
 export const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code, e.g. "CUP"');
-export const money = z.string().meta({ description: 'Decimal string with two decimals', example: '150.00' });
-const timestamp = z.string().meta({ description: 'ISO 8601 UTC' });
-
-/** A non-negative decimal string (0 allowed), e.g. an allowed negative limit. */
-const nonNegativeAmount = z
-  .string()
-  .regex(/^\d{1,10}(\.\d{1,2})?$/, 'must be a decimal string with at most 2 decimals, e.g. "50.00"')
-  .refine((s) => parseDecimal(s) !== null, 'must be at most 9999999999.99');
 
 // ---- envelope ----
 
@@ -82,7 +76,7 @@ export const createDriverBody = z
     telefono: nonEmptyText(255).optional(),
     email: z.email().max(255).optional(),
     password: text(1024).min(8, 'at least 8 characters').optional(),
-    allowedNegativeLimit: nonNegativeAmount
+    allowedNegativeLimit: walletLimit
       .optional()
       .meta({ description: 'How far below zero debits may take the wallet (default "0.00")' }),
   })
@@ -102,6 +96,7 @@ export const driverSchema = z
     createdAt: timestamp,
   })
   .meta({ id: 'Driver' });
+export type Driver = z.output<typeof driverSchema>;
 
 export const listDriversQuery = z.object({
   ...pageQuery(50, 100),
@@ -135,6 +130,7 @@ export const pointSchema = z
     updatedAt: timestamp,
   })
   .meta({ id: 'CashCollectionPoint' });
+export type CollectionPoint = z.output<typeof pointSchema>;
 
 export const listPointsQuery = z.object({
   ...pageQuery(50, 100),
@@ -146,7 +142,7 @@ export const listPointsQuery = z.object({
 export const createTopupBody = z.object({
   collectionPointId: uuidV4,
   collectedByUserId: uuidV4,
-  amount: walletAmount.meta({ example: '150.00' }),
+  amount: walletAmount,
   currency: currency.optional().meta({ description: 'ISO 4217; defaults to the wallet\'s currency (wallets are created in DEFAULT_CURRENCY, "CUP" unless configured)' }),
   notes: text(250).optional(),
   description: text(250).optional(),
@@ -180,10 +176,12 @@ export const topupSchema = z
     reason: z.string().nullable(),
   })
   .meta({ id: 'CashTopup' });
+export type Topup = z.output<typeof topupSchema>;
 
 export const confirmedTopupSchema = topupSchema
   .extend({ status: z.literal('completed'), previousBalance: money, newBalance: money, confirmedAt: timestamp, confirmedByUserId: z.uuid() })
   .meta({ id: 'ConfirmedCashTopup' });
+export type ConfirmedTopup = z.output<typeof confirmedTopupSchema>;
 
 export const listTopupsQuery = z
   .object({
@@ -214,6 +212,7 @@ export const balanceSchema = z
     updatedAt: timestamp,
   })
   .meta({ id: 'WalletBalance' });
+export type WalletBalance = z.output<typeof balanceSchema>;
 
 export const movementSchema = z
   .object({
@@ -221,13 +220,14 @@ export const movementSchema = z
     walletId: z.uuid(),
     transactionId: z.uuid(),
     type: z.enum(['cash_topup', ...DEBIT_TYPES]),
-    amount: money.meta({ description: 'Signed: credits positive, debits negative' }),
+    amount: money.meta({ type: 'string', example: '-25.00', description: 'Signed: credits positive, debits negative' }),
     previousBalance: money,
     newBalance: money,
     note: z.string().nullable(),
     createdAt: timestamp,
   })
   .meta({ id: 'WalletMovement' });
+export type WalletMovement = z.output<typeof movementSchema>;
 
 export const movementsQuery = z
   .object({
@@ -242,7 +242,7 @@ export const movementsQuery = z
   .refine(rangeOk, rangeIssue);
 
 export const debitBody = z.object({
-  amount: walletAmount.meta({ example: '25.00' }),
+  amount: walletAmount,
   type: z.enum(DEBIT_TYPES),
   reference: text(255).optional(),
   note: text(255).optional(),
@@ -262,6 +262,7 @@ export const debitSchema = z
     createdAt: timestamp,
   })
   .meta({ id: 'WalletDebit' });
+export type Debit = z.output<typeof debitSchema>;
 
 // ---- status ----
 
@@ -277,6 +278,7 @@ export const statusChangeSchema = z
     changedAt: timestamp,
   })
   .meta({ id: 'WalletStatusChange' });
+export type StatusChange = z.output<typeof statusChangeSchema>;
 
 export const statusHistorySchema = z
   .object({
@@ -291,5 +293,6 @@ export const statusHistorySchema = z
     changedAt: timestamp,
   })
   .meta({ id: 'WalletStatusHistoryEntry' });
+export type StatusHistoryEntry = z.output<typeof statusHistorySchema>;
 
 export const historyQuery = z.object({ ...pageQuery(50, 100) });

@@ -275,6 +275,7 @@ export interface paths {
                         /** @enum {string} */
                         especialidad?: "SOLO_VENTAS" | "SOLO_AGENTES" | "MIXTA";
                         nombre: string;
+                        /** @description Amount: a JSON number with at most 2 decimals */
                         saldo?: number;
                     };
                 };
@@ -309,6 +310,15 @@ export interface paths {
                 };
                 /** @description Default Response */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -555,6 +565,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         id_caja: number;
+                        /** @description Amount: a JSON number with at most 2 decimals */
                         monto_inicial?: number;
                     };
                 };
@@ -655,6 +666,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         id_sesion_caja: number;
+                        /** @description Amount: a JSON number with at most 2 decimals */
                         monto: number;
                         motivo: string;
                         /** @enum {string} */
@@ -964,7 +976,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Amount: a JSON number with at most 2 decimals */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1048,6 +1060,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Amount: a JSON number with at most 2 decimals */
                         monto_final_real: number;
                     };
                 };
@@ -1583,7 +1596,10 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description How far below zero debits may take the wallet (default "0.00") */
+                        /**
+                         * @description How far below zero debits may take the wallet (default "0.00")
+                         * @example 50.00
+                         */
                         allowedNegativeLimit?: string;
                         /** Format: email */
                         email?: string;
@@ -1759,7 +1775,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @example 25.00 */
+                        /** @example 150.00 */
                         amount: string;
                         note?: string;
                         reference?: string;
@@ -2764,6 +2780,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         id_caja_sesion: number;
+                        /** @description Amount: a JSON number with at most 2 decimals */
                         monto: number;
                         numero_cliente: string;
                         /** @enum {string} */
@@ -3019,6 +3036,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         id_caja_sesion: number;
+                        /** @description Amount: a JSON number with at most 2 decimals */
                         monto: number;
                         /** @enum {string} */
                         operadora_destino: "Tigo" | "Entel" | "Viva";
@@ -3704,6 +3722,7 @@ export interface components {
             estado: boolean;
             id: number;
             nombre: string;
+            /** @description Amount: a JSON number with at most 2 decimals */
             saldo: number;
             sesion_activa: components["schemas"]["CajaSesion"] | null;
             sesiones: components["schemas"]["CajaSesion"][];
@@ -3721,6 +3740,7 @@ export interface components {
             especialidad: "SOLO_VENTAS" | "SOLO_AGENTES" | "MIXTA";
             id: number;
             nombre: string;
+            /** @description Amount: a JSON number with at most 2 decimals */
             saldo: number;
         };
         /**
@@ -3736,6 +3756,7 @@ export interface components {
             especialidad: "SOLO_VENTAS" | "SOLO_AGENTES" | "MIXTA";
             id: number;
             nombre: string;
+            /** @description Amount: a JSON number with at most 2 decimals */
             saldo: number;
         };
         CajaInput: {
@@ -3744,6 +3765,7 @@ export interface components {
             estado: boolean;
             id: number;
             nombre: string;
+            /** @description Amount: a JSON number with at most 2 decimals */
             saldo: number;
             sesion_activa: components["schemas"]["CajaSesionInput"] | null;
             sesiones: components["schemas"]["CajaSesionInput"][];
@@ -3759,19 +3781,29 @@ export interface components {
          *     }
          */
         CajaMovimiento: {
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             fecha: string;
             id: number;
             id_sesion_caja: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
             monto: number;
             motivo: string;
             /** @enum {string} */
             tipo: "INGRESO" | "EGRESO";
         };
         CajaMovimientoDetalle: {
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             fecha: string;
             id: number;
             id_origen: number | null;
             id_sesion_caja: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
             monto: number;
             motivo: string;
             /** @enum {string} */
@@ -3780,10 +3812,15 @@ export interface components {
             tipo: "INGRESO" | "EGRESO";
         };
         CajaMovimientoDetalleInput: {
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             fecha: string;
             id: number;
             id_origen: number | null;
             id_sesion_caja: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
             monto: number;
             motivo: string;
             /** @enum {string} */
@@ -3802,9 +3839,14 @@ export interface components {
          *     }
          */
         CajaMovimientoInput: {
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             fecha: string;
             id: number;
             id_sesion_caja: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
             monto: number;
             motivo: string;
             /** @enum {string} */
@@ -3830,15 +3872,23 @@ export interface components {
             diferencia: number | null;
             /** @enum {string} */
             estado_sesion: "ABIERTA" | "CERRADA";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             fecha_apertura: string;
             fecha_cierre: string | null;
             id: number;
             id_caja: number;
             id_usuario: string;
             monto_final_real: number | null;
+            /** @description Amount: a JSON number with at most 2 decimals */
             monto_final_teorico: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
             monto_inicial: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
             total_egresos: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
             total_ingresos: number;
         };
         /**
@@ -3861,39 +3911,59 @@ export interface components {
             diferencia: number | null;
             /** @enum {string} */
             estado_sesion: "ABIERTA" | "CERRADA";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             fecha_apertura: string;
             fecha_cierre: string | null;
             id: number;
             id_caja: number;
             id_usuario: string;
             monto_final_real: number | null;
+            /** @description Amount: a JSON number with at most 2 decimals */
             monto_final_teorico: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
             monto_inicial: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
             total_egresos: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
             total_ingresos: number;
         };
         CashCollectionPoint: {
             address: string | null;
             contactPhone: string | null;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             createdAt: string;
             /** Format: uuid */
             id: string;
             isActive: boolean;
             name: string;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             updatedAt: string;
         };
         CashCollectionPointInput: {
             address: string | null;
             contactPhone: string | null;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             createdAt: string;
             /** Format: uuid */
             id: string;
             isActive: boolean;
             name: string;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             updatedAt: string;
         };
         CashTopup: {
@@ -3913,7 +3983,10 @@ export interface components {
             comment: string | null;
             confirmedAt: string | null;
             confirmedByUserId: string | null;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             createdAt: string;
             /** Format: uuid */
             createdByUserId: string;
@@ -3950,7 +4023,10 @@ export interface components {
             comment: string | null;
             confirmedAt: string | null;
             confirmedByUserId: string | null;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             createdAt: string;
             /** Format: uuid */
             createdByUserId: string;
@@ -3985,11 +4061,17 @@ export interface components {
             /** Format: uuid */
             collectionPointId: string;
             comment: string | null;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             confirmedAt: string;
             /** Format: uuid */
             confirmedByUserId: string;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             createdAt: string;
             /** Format: uuid */
             createdByUserId: string;
@@ -4034,11 +4116,17 @@ export interface components {
             /** Format: uuid */
             collectionPointId: string;
             comment: string | null;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             confirmedAt: string;
             /** Format: uuid */
             confirmedByUserId: string;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             createdAt: string;
             /** Format: uuid */
             createdByUserId: string;
@@ -4069,7 +4157,10 @@ export interface components {
             walletId: string;
         };
         Driver: {
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             createdAt: string;
             email: string | null;
             /** Format: uuid */
@@ -4081,7 +4172,10 @@ export interface components {
             walletId: string;
         };
         DriverInput: {
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             createdAt: string;
             email: string | null;
             /** Format: uuid */
@@ -4102,9 +4196,14 @@ export interface components {
          *     }
          */
         InyeccionOperadora: {
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             fecha_hora: string;
             id: number;
             id_caja_origen: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
             monto: number;
             /** @enum {string} */
             operadora_destino: "Tigo" | "Entel" | "Viva";
@@ -4119,9 +4218,14 @@ export interface components {
          *     }
          */
         InyeccionOperadoraInput: {
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             fecha_hora: string;
             id: number;
             id_caja_origen: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
             monto: number;
             /** @enum {string} */
             operadora_destino: "Tigo" | "Entel" | "Viva";
@@ -4151,6 +4255,7 @@ export interface components {
             id: number;
             /** @enum {string} */
             nombre_operadora: "Tigo" | "Entel" | "Viva";
+            /** @description Amount: a JSON number with at most 2 decimals */
             saldo_actual: number;
         };
         /**
@@ -4164,6 +4269,7 @@ export interface components {
             id: number;
             /** @enum {string} */
             nombre_operadora: "Tigo" | "Entel" | "Viva";
+            /** @description Amount: a JSON number with at most 2 decimals */
             saldo_actual: number;
         };
         PosError: {
@@ -4209,9 +4315,14 @@ export interface components {
          *     }
          */
         RecargaCliente: {
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             fecha_hora: string;
             id: number;
             id_caja_sesion: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
             monto: number;
             numero_cliente: string;
             /** @enum {string} */
@@ -4228,9 +4339,14 @@ export interface components {
          *     }
          */
         RecargaClienteInput: {
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             fecha_hora: string;
             id: number;
             id_caja_sesion: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
             monto: number;
             numero_cliente: string;
             /** @enum {string} */
@@ -4238,6 +4354,10 @@ export interface components {
         };
         User: {
             activo: boolean;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             createdAt: string;
             email: string;
             /** Format: uuid */
@@ -4249,6 +4369,10 @@ export interface components {
         };
         UserInput: {
             activo: boolean;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             createdAt: string;
             email: string;
             /** Format: uuid */
@@ -4280,7 +4404,10 @@ export interface components {
              * @example 150.00
              */
             allowedNegativeLimit: string;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             createdAt: string;
             currency: string;
             /**
@@ -4299,7 +4426,10 @@ export interface components {
             pendingTopupsAmount: string;
             /** @enum {string} */
             status: "active" | "blocked";
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             updatedAt: string;
         };
         WalletBalanceInput: {
@@ -4308,7 +4438,10 @@ export interface components {
              * @example 150.00
              */
             allowedNegativeLimit: string;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             createdAt: string;
             currency: string;
             /**
@@ -4327,7 +4460,10 @@ export interface components {
             pendingTopupsAmount: string;
             /** @enum {string} */
             status: "active" | "blocked";
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             updatedAt: string;
         };
         WalletDebit: {
@@ -4336,7 +4472,10 @@ export interface components {
              * @example 150.00
              */
             amount: string;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             createdAt: string;
             currency: string;
             /** Format: uuid */
@@ -4364,7 +4503,10 @@ export interface components {
              * @example 150.00
              */
             amount: string;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             createdAt: string;
             currency: string;
             /** Format: uuid */
@@ -4407,10 +4549,13 @@ export interface components {
         WalletMovement: {
             /**
              * @description Signed: credits positive, debits negative
-             * @example 150.00
+             * @example -25.00
              */
             amount: string;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             createdAt: string;
             /** Format: uuid */
             id: string;
@@ -4435,10 +4580,13 @@ export interface components {
         WalletMovementInput: {
             /**
              * @description Signed: credits positive, debits negative
-             * @example 150.00
+             * @example -25.00
              */
             amount: string;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             createdAt: string;
             /** Format: uuid */
             id: string;
@@ -4462,7 +4610,10 @@ export interface components {
         };
         WalletStatusChange: {
             changed: boolean;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             changedAt: string;
             /** Format: uuid */
             driverId: string;
@@ -4475,7 +4626,10 @@ export interface components {
         };
         WalletStatusChangeInput: {
             changed: boolean;
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             changedAt: string;
             /** Format: uuid */
             driverId: string;
@@ -4487,7 +4641,10 @@ export interface components {
             walletId: string;
         };
         WalletStatusHistoryEntry: {
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             changedAt: string;
             /** Format: uuid */
             changedByUserId: string;
@@ -4505,7 +4662,10 @@ export interface components {
             walletId: string;
         };
         WalletStatusHistoryEntryInput: {
-            /** @description ISO 8601 UTC */
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
             changedAt: string;
             /** Format: uuid */
             changedByUserId: string;
