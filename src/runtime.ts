@@ -2,25 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.js';
-import { openDatabase, type Database } from './db/database.js';
-import { migrateToLatest } from './db/migrate.js';
+import { openDatabase, type Database, type DatabaseOptions } from './db/database.js';
 
-// Shared start-up for the server and the CLIs: one database, migrated.
+// Shared start-up for the server and the CLIs: the configured database.
 
 /** The configured engine: a pool on DATABASE_URL (it connects on first use), else the embedded one under DATA_DIR. */
-export const openConfiguredDatabase = (config: Config): Promise<Database> =>
-  config.DATABASE_URL ? openDatabase({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE }) : openDatabase({ dataDir: config.DATA_DIR });
+export const databaseOptions = (config: Config): DatabaseOptions =>
+  config.DATABASE_URL ? { url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE } : { dataDir: config.DATA_DIR };
 
-export async function openMigratedDatabase(config: Config): Promise<Database> {
-  const database = await openConfiguredDatabase(config);
-  try {
-    await migrateToLatest(database.db as never);
-  } catch (err) {
-    await database.close();
-    throw err;
-  }
-  return database;
-}
+export const openConfiguredDatabase = (config: Config): Promise<Database> => openDatabase(databaseOptions(config));
 
 /** JWT_SECRET, or one generated on first start and kept under DATA_DIR. */
 export function resolveJwtSecret(config: Config): string {

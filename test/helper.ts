@@ -1,48 +1,108 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { buildApp, type App } from '../src/app.js';
-import type { Role } from '../src/db/tables/auth.js';
 import { loadConfig } from '../src/config.js';
-import { openDatabase, type Database } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
+import { openDatabase, openMigratedDatabase, type Database } from '../src/db/database.js';
+import type { Role } from '../src/db/tables/auth.js';
 
 // Each test file gets a database of its own: PGlite in memory by default, or a
 // fresh database on the server named by TEST_DATABASE_URL, dropped afterwards.
+// The migrations run once per version of them: later files start from a
+// copy (a PGlite data-directory dump in the temporary folder, or a template
+// database on the server), which skips the embedded engine's initdb too.
 
 export const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
 /** A test database; on a server, with the URL of the database made for this file. */
 export type TestDatabase = Database & { url?: string };
 
+const migrationsDir = fileURLToPath(new URL('../migrations/', import.meta.url));
+const schemaVersion = (() => {
+  const h = createHash('sha256');
+  for (const f of readdirSync(migrationsDir).sort()) h.update(f).update(readFileSync(path.join(migrationsDir, f)));
+  h.update(JSON.parse(readFileSync(fileURLToPath(new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url)), 'utf8')).version);
+  return h.digest('hex').slice(0, 16);
+})();
+
+/** The migrated embedded database as a dump, made by the first test file that needs it. */
+async function migratedDump(): Promise<Blob> {
+  const dir = path.join(tmpdir(), 'cash-ledger-tests');
+  const file = path.join(dir, `pglite-${schemaVersion}.tar`);
+  if (!existsSync(file)) {
+    const fresh = await openMigratedDatabase({});
+    const dump = Buffer.from(await (await fresh.dump!()).arrayBuffer());
+    await fresh.close();
+    mkdirSync(dir, { recursive: true });
+    // Written aside and renamed: a file running alongside never reads half a dump.
+    const partial = `${file}.${process.pid}`;
+    writeFileSync(partial, dump);
+    renameSync(partial, file);
+  }
+  return new Blob([readFileSync(file)]);
+}
+
+const withDatabase = (url: string, name: string) => {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+/** On the server: a migrated template database, made once (under an advisory lock) per schema version. */
+async function migratedTemplate(admin: pg.Client, url: string): Promise<string> {
+  const template = `t_template_${schemaVersion}`;
+  await admin.query('select pg_advisory_lock(hashtext($1))', [template]);
+  try {
+    const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [template]);
+    if (!rowCount) {
+      await admin.query(`create database ${template}`);
+      const made = await openMigratedDatabase({ url: withDatabase(url, template), poolSize: 1 });
+      await made.close();
+      await admin.query(`alter database ${template} is_template true`);
+    }
+  } finally {
+    await admin.query('select pg_advisory_unlock(hashtext($1))', [template]);
+  }
+  return template;
+}
+
 export async function testDatabase(): Promise<TestDatabase> {
   const url = process.env.TEST_DATABASE_URL;
-  let database: TestDatabase;
-  if (url) {
-    const name = `t_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
+  if (!url) return openDatabase({ loadDataDir: await migratedDump() });
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    const template = await migratedTemplate(admin, url);
+    // Two files copying the template at once: the second may find it busy.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.query(`create database ${name} template ${template}`);
+        break;
+      } catch (err) {
+        if (attempt >= 20 || !/being accessed by other users/.test(String(err))) throw err;
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
+  } finally {
     await admin.end();
-    const u = new URL(url);
-    u.pathname = `/${name}`;
-    const opened = await openDatabase({ url: u.toString(), poolSize: 40 });
-    database = {
-      ...opened,
-      url: u.toString(),
-      close: async () => {
-        await opened.close();
-        const c = new pg.Client({ connectionString: url });
-        await c.connect();
-        await c.query(`drop database if exists ${name} with (force)`);
-        await c.end();
-      },
-    };
-  } else {
-    database = await openDatabase({});
   }
-  await migrateToLatest(database.db as never);
-  return database;
+  const opened = await openDatabase({ url: withDatabase(url, name), poolSize: 40 });
+  return {
+    ...opened,
+    url: withDatabase(url, name),
+    close: async () => {
+      await opened.close();
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
 }
 
 export const ADMIN = { email: 'admin@test.local', password: 'admin-password-1' };

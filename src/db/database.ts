@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { migrateToLatest } from './migrate.js';
 import { pglitePool } from './pglite-pool.js';
 import type { DB } from './types.js';
 
@@ -15,12 +16,14 @@ export interface Database {
   db: Kysely<DB>;
   engine: Engine;
   close(): Promise<void>;
+  /** The embedded engine's whole data directory, as a tarball (openDatabase's loadDataDir takes it back). */
+  dump?: () => Promise<Blob>;
 }
 
 export type DatabaseOptions =
   | { url: string; poolSize?: number }
-  // dataDir undefined → in memory (tests)
-  | { url?: undefined; dataDir?: string };
+  // dataDir undefined → in memory (tests); loadDataDir starts from a dump instead of an empty cluster.
+  | { url?: undefined; dataDir?: string; loadDataDir?: Blob };
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) {
@@ -46,9 +49,27 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const { PGlite, types: pgliteTypes } = await import('@electric-sql/pglite');
   const lite = await PGlite.create(dataDir, {
     parsers: { [pgliteTypes.INT8]: (v: string) => BigInt(v) },
+    ...('loadDataDir' in opts && opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: async () => pglitePool(lite) as never }) });
-  return { db, engine: 'pglite', close: () => db.destroy() };
+  // The pool is made on first use: a database never queried is closed here.
+  const close = async () => {
+    await db.destroy();
+    if (!lite.closed) await lite.close();
+  };
+  return { db, engine: 'pglite', close, dump: () => lite.dumpDataDir('none') };
+}
+
+/** A database with every migration applied (closed again if one fails). */
+export async function openMigratedDatabase(opts: DatabaseOptions): Promise<Database> {
+  const database = await openDatabase(opts);
+  try {
+    await migrateToLatest(database.db as never);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  return database;
 }
 
 export async function ping(db: Kysely<DB>): Promise<boolean> {

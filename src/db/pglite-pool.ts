@@ -37,7 +37,7 @@ export function pglitePool(pg: PGlite) {
       return client;
     },
     async end() {
-      await pg.close();
+      if (!pg.closed) await pg.close();
     },
   };
 }

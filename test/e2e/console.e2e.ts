@@ -12,8 +12,7 @@ import { after, before, test } from 'node:test';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase, type Database } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import { openMigratedDatabase, type Database } from '../../src/db/database.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = process.env.SCREENSHOTS === '1';
@@ -32,8 +31,7 @@ const browserProblems: string[] = [];
 before(async () => {
   assert.ok(existsSync('web/dist/index.html'), 'web/dist is missing: run `npm run build:web` (npm run test:e2e does)');
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
-  database = await openDatabase({});
-  await migrateToLatest(database.db as never);
+  database = await openMigratedDatabase({});
   const config = loadConfig({ JWT_SECRET: 'e2e-secret-e2e-secret-e2e-secret-123', LOG_LEVEL: 'silent' });
   app = await buildApp({ config, db: database.db, jwtSecret: config.JWT_SECRET!, logger: false });
   await app.services.auth.bootstrapAdmin(ADMIN, app.log);
