@@ -8,7 +8,7 @@ import type { OperadoraNombre } from '../db/tables/recargas.js';
 import type { Db } from '../db/transaction.js';
 import type { Outcome } from '../ledger/group-commit.js';
 import { nextTransferId, postTransfersFrom } from '../ledger/ledger.js';
-import { recargasError } from './recargas.errors.js';
+import { insufficientFloat } from './recargas.errors.js';
 import { saleIdReservoir, type SaleIdReservoir } from './sale-ids.js';
 import type { Recarga } from './recargas.schemas.js';
 
@@ -200,10 +200,7 @@ async function decideAndWrite(q: Db, jobs: SaleJob[], keyed: Array<Keyed | undef
 }
 
 function refusalError(code: Exclude<Refusal, 'CURRENCY_MISMATCH'>, job: SaleJob): DomainError {
-  if (code === 'OPERATOR_INSUFFICIENT_BALANCE') {
-    return recargasError(code, `${job.operadora} has not enough saldo_actual for this top-up`);
-  }
-  return sessionRefusalError(code, job.sessionId);
+  return code === 'OPERATOR_INSUFFICIENT_BALANCE' ? insufficientFloat(job.operadora) : sessionRefusalError(code, job.sessionId);
 }
 
 function outcomeOf(row: DecidedRow, job: SaleJob, i: number): Outcome<Recarga> {
