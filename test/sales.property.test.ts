@@ -187,7 +187,7 @@ test('batched top-ups answer and book exactly as the single path, one sale at a 
       for (const cmd of commands) {
         const answers = await Promise.all(
           worlds.map(async (w, k) => {
-            const { call, actors, sessions } = setups[k]!;
+            const { actors, sessions } = setups[k]!;
             if (cmd.kind === 'inject') {
               const r = await w.ctx.app.inject({
                 method: 'POST',
