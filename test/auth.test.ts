@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { purgeAuthRecords } from '../src/auth/auth.service.js';
-import { ADMIN, bearer, buildTestApp, onPostgres } from './helper.js';
+import { ADMIN, bearer, buildTestApp } from './helper.js';
 
 const SECRET = 'test-secret-test-secret-test-secret-123';
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -185,7 +185,7 @@ test('auth and users', async (t) => {
   });
 });
 
-test('parallel wrong passwords cannot get past the per-email limit', { skip: !onPostgres }, async () => {
+test('parallel wrong passwords cannot get past the per-email limit', async () => {
   const ctx = await buildTestApp();
   const victim = await ctx.user('Usuario');
   const attempts = await Promise.all(

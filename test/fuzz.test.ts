@@ -57,13 +57,10 @@ const RAW_BODIES = ['[]', 'null', '5', '"x"', 'true', '{', '{"a":}', '{"a":1,}',
 const RANDOM_PER_FIELD = 150;
 
 test('hostile input never gets past validation', async () => {
-  const { app, adminToken, database } = await buildTestApp();
+  const ctx = await buildTestApp();
+  const { app, adminToken, database } = ctx;
   const auth = bearer(adminToken);
-  const post = async (url: string, payload: object) => {
-    const r = await app.inject({ method: 'POST', url, headers: auth, payload });
-    assert.ok(r.statusCode < 300, `${url} ${r.statusCode} ${r.body}`);
-    return r.json();
-  };
+  const post = (url: string, payload: object) => ctx.ok('POST', url, auth, payload);
 
   // Real objects so that a request that slipped through could move money.
   const me = (await app.inject({ url: '/auth/me', headers: auth })).json();

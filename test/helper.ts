@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -107,8 +108,15 @@ export async function testDatabase(): Promise<TestDatabase> {
 
 export const ADMIN = { email: 'admin@test.local', password: 'admin-password-1' };
 
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
 export interface TestContext {
   app: App;
+  /** One request as a client sends it: its headers (usually bearer(token)) and an optional JSON body. */
+  call(method: Method, url: string, headers?: Record<string, string>, payload?: unknown): Promise<LightMyRequestResponse>;
+  /** The same, required to succeed (2xx): its parsed body. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON body, as each test reads it
+  ok(method: Method, url: string, headers?: Record<string, string>, payload?: unknown): Promise<any>;
   database: TestDatabase;
   /** A token for a new user of that role (or the bootstrap admin for Administrador). */
   tokenFor(role: Role): Promise<string>;
@@ -142,8 +150,16 @@ export async function buildTestApp(env: Record<string, string> = {}, options: { 
   };
 
   const adminToken = await login(ADMIN.email, ADMIN.password);
+  const call: TestContext['call'] = (method, url, headers = {}, payload) =>
+    app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
   return {
     app,
+    call,
+    async ok(method, url, headers, payload) {
+      const res = await call(method, url, headers, payload);
+      if (res.statusCode >= 300) throw new Error(`${method} ${url} → ${res.statusCode} ${res.body}`);
+      return res.body ? res.json() : undefined;
+    },
     database,
     adminToken,
     user,

@@ -5,7 +5,7 @@ import { inTransaction } from '../src/db/transaction.js';
 import { DomainError, ReplayedResponse } from '../src/core/errors.js';
 import { runIdempotent, type Idempotency } from '../src/core/idempotency.js';
 import { InsufficientFundsError, accountBalance, createAccount, postTransfer, worldAccount } from '../src/ledger/ledger.js';
-import { onPostgres, testDatabase } from './helper.js';
+import { testDatabase } from './helper.js';
 
 const database = await testDatabase();
 const db = database.db;
@@ -90,7 +90,7 @@ test('a crash (unexpected error) stores nothing: the retry runs again', async ()
   assert.equal((await accountBalance(db, acct)).posted, 900n);
 });
 
-test('the same key sent 20 times in parallel has exactly one effect', { skip: !onPostgres }, async () => {
+test('the same key sent 20 times in parallel has exactly one effect', async () => {
   const acct = await newAccount();
   await inTransaction(db, (trx) => postTransfer(trx, { debit: world, credit: acct, amount: 10_000n, kind: 'TEST' }));
   const key = randomUUID();

@@ -15,7 +15,7 @@ import {
   worldAccount,
 } from '../src/ledger/ledger.js';
 import { ledgerChecks, runVerify } from '../src/ledger/verify.js';
-import { onPostgres, testDatabase } from './helper.js';
+import { testDatabase } from './helper.js';
 
 const database = await testDatabase();
 const db = database.db;
@@ -127,7 +127,7 @@ test('verify detects a balance tampered with in SQL', async () => {
   assert.equal((await runVerify(db, ledgerChecks)).ok, true);
 });
 
-test('50 concurrent transfers against one account never break its floor', { skip: !onPostgres }, async () => {
+test('50 concurrent transfers against one account never break its floor', async () => {
   const hot = await account();
   const sinks = await Promise.all(Array.from({ length: 5 }, () => account()));
   await fund(hot, 10_000n);
@@ -147,7 +147,7 @@ test('50 concurrent transfers against one account never break its floor', { skip
   assert.equal((await runVerify(db, ledgerChecks)).ok, true);
 });
 
-test('concurrent opposite transfers between two accounts do not deadlock', { skip: !onPostgres }, async () => {
+test('concurrent opposite transfers between two accounts do not deadlock', async () => {
   const a = await account();
   const b = await account();
   await fund(a, 100_000n);
@@ -160,7 +160,7 @@ test('concurrent opposite transfers between two accounts do not deadlock', { ski
   assert.equal((await posted(a)) + (await posted(b)), 200_000n);
 });
 
-test('a pending transfer posted 10 times concurrently credits once', { skip: !onPostgres }, async () => {
+test('a pending transfer posted 10 times concurrently credits once', async () => {
   const point = await account(null);
   const wallet = await account(0n);
   const p = await inTransaction(db, (trx) => createPendingTransfer(trx, { debit: point, credit: wallet, amount: 1_234n, kind: 'CASH_TOPUP' }));

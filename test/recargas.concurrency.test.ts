@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bearer, buildTestApp, onPostgres } from './helper.js';
+import { bearer, buildTestApp } from './helper.js';
 
 // Races that only a real server can show (PGlite runs one statement at a time).
 
-const skip = !onPostgres;
-const ctx = skip ? undefined : await buildTestApp();
+const ctx = await buildTestApp();
 
 type Headers = Record<string, string>;
-const call = (method: 'GET' | 'POST' | 'PATCH', url: string, headers: Headers, payload?: unknown) =>
-  ctx!.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+const { call } = ctx;
 const cents = (n: number) => Math.round(n * 100);
 
 async function openShift(headers: Headers, saldo: number, nombre: string) {
-  const admin = bearer(ctx!.adminToken);
+  const admin = bearer(ctx.adminToken);
   const caja = await call('POST', '/cajas', admin, { nombre, saldo });
   assert.equal(caja.statusCode, 201, caja.body);
   const s = await call('POST', '/cajas/abrir', headers, { id_caja: caja.json().id });
@@ -22,13 +20,13 @@ async function openShift(headers: Headers, saldo: number, nombre: string) {
 }
 
 const saldo = async (name: string) =>
-  ((await call('GET', '/recargas/operadoras/saldos', bearer(ctx!.adminToken))).json() as { nombre_operadora: string; saldo_actual: number }[]).find(
+  ((await call('GET', '/recargas/operadoras/saldos', bearer(ctx.adminToken))).json() as { nombre_operadora: string; saldo_actual: number }[]).find(
     (o) => o.nombre_operadora === name,
   )!.saldo_actual;
 
-test('200 parallel top-ups of 1.00 against a float of 100.00: exactly 100 succeed', { skip }, async () => {
-  const admin = bearer(ctx!.adminToken);
-  const ops = [await ctx!.user('Operador'), await ctx!.user('Operador')];
+test('200 parallel top-ups of 1.00 against a float of 100.00: exactly 100 succeed', async () => {
+  const admin = bearer(ctx.adminToken);
+  const ops = [await ctx.user('Operador'), await ctx.user('Operador')];
   const shifts = [await openShift(bearer(ops[0]!.token), 100, 'Caja Carrera A'), await openShift(bearer(ops[1]!.token), 0, 'Caja Carrera B')];
   const inj = await call('POST', '/recargas/inyeccion', admin, { operadora_destino: 'Tigo', monto: 100, id_caja_sesion: shifts[0]!.sessionId });
   assert.equal(inj.statusCode, 201, inj.body);
@@ -67,9 +65,9 @@ test('200 parallel top-ups of 1.00 against a float of 100.00: exactly 100 succee
   assert.equal(verify.ok, true, JSON.stringify(verify.checks.filter((c: { ok: boolean }) => !c.ok)));
 });
 
-test('a close racing 100 in-flight top-ups: totals hold exactly the accepted ones', { skip }, async () => {
-  const admin = bearer(ctx!.adminToken);
-  const op = await ctx!.user('Operador');
+test('a close racing 100 in-flight top-ups: totals hold exactly the accepted ones', async () => {
+  const admin = bearer(ctx.adminToken);
+  const op = await ctx.user('Operador');
   const h = bearer(op.token);
   const { cajaId, sessionId } = await openShift(h, 1000, 'Caja Cierre Carrera');
   assert.equal((await call('POST', '/recargas/inyeccion', admin, { operadora_destino: 'Viva', monto: 1000, id_caja_sesion: sessionId })).statusCode, 201);

@@ -8,8 +8,7 @@ const ctx = await buildTestApp();
 const admin = bearer(ctx.adminToken);
 
 type Headers = Record<string, string>;
-const call = (method: 'GET' | 'POST' | 'PATCH', url: string, headers: Headers, payload?: unknown) =>
-  ctx.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+const { call } = ctx;
 
 const saldos = async () =>
   Object.fromEntries(

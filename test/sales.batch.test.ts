@@ -20,8 +20,7 @@ const decideSales = salesDecider();
 const ctx = await buildTestApp();
 const db = ctx.database.db;
 const admin = bearer(ctx.adminToken);
-const call = (method: 'GET' | 'POST' | 'PATCH', url: string, headers: Record<string, string>, payload?: object) =>
-  ctx.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+const { call } = ctx;
 
 async function openShift(token: string, nombre: string) {
   const caja = await call('POST', '/cajas', admin, { nombre, saldo: 100 });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bearer, buildTestApp, onPostgres } from './helper.js';
+import { bearer, buildTestApp } from './helper.js';
 
-// Races on a real PostgreSQL (PGlite is one connection: nothing runs in parallel there).
+// Races on one top-up and one wallet. On PGlite (one connection) the requests
+// interleave between statements; on PostgreSQL they run truly in parallel.
 
-test('concurrent confirms credit once; concurrent debits never overdraw', { skip: !onPostgres }, async () => {
+test('concurrent confirms credit once; concurrent debits never overdraw', async () => {
   const { app, adminToken, database, user } = await buildTestApp();
   const operador = await user('Operador');
   const post = (url: string, payload: object) => app.inject({ method: 'POST', url, headers: bearer(adminToken), payload });
@@ -52,7 +53,7 @@ test('concurrent confirms credit once; concurrent debits never overdraw', { skip
   assert.equal(v.json().ok, true, v.body);
 });
 
-test('concurrent confirm and cancel of one top-up: exactly one wins', { skip: !onPostgres }, async () => {
+test('concurrent confirm and cancel of one top-up: exactly one wins', async () => {
   const { app, adminToken, user } = await buildTestApp();
   const operador = await user('Operador');
   const post = (url: string, payload: object) => app.inject({ method: 'POST', url, headers: bearer(adminToken), payload });
