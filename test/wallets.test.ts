@@ -14,7 +14,7 @@ const usuario = await ctx.user('Usuario');
 const conductorOnly = await ctx.user('Conductor');
 
 async function call(method: 'GET' | 'POST' | 'PATCH', url: string, token: string | null, payload?: unknown) {
-  const res = await app.inject({ method, url, headers: token ? bearer(token) : {}, ...(payload === undefined ? {} : { payload: payload as object }) });
+  const res = await ctx.call(method, url, token ? bearer(token) : {}, payload);
   return { status: res.statusCode, body: res.json() };
 }
 

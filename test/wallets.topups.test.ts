@@ -18,12 +18,7 @@ const adminId = (await app.inject({ url: '/auth/me', headers: bearer(adminToken)
 
 type Res = { status: number; body: Json; headers: Record<string, unknown> };
 async function call(method: 'GET' | 'POST' | 'PATCH', url: string, token: string | null, payload?: unknown, headers: Record<string, string> = {}): Promise<Res> {
-  const res = await app.inject({
-    method,
-    url,
-    headers: { ...(token ? bearer(token) : {}), ...headers },
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  });
+  const res = await ctx.call(method, url, { ...(token ? bearer(token) : {}), ...headers }, payload);
   return { status: res.statusCode, body: res.json(), headers: res.headers };
 }
 function assertError(r: Res, status: number, code: string) {
