@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { sql } from 'kysely';
-import { bearer, buildTestApp } from './helper.js';
+import { bearer, buildTestApp, moneyFixtures } from './helper.js';
 
 // Hostile input, derived from the OpenAPI document (itself generated from the
 // schemas that validate): every field of every body gets values of the wrong
@@ -60,18 +60,8 @@ test('hostile input never gets past validation', async () => {
   const ctx = await buildTestApp();
   const { app, adminToken, database } = ctx;
   const auth = bearer(adminToken);
-  const post = (url: string, payload: object) => ctx.ok('POST', url, auth, payload);
-
   // Real objects so that a request that slipped through could move money.
-  const me = (await app.inject({ url: '/auth/me', headers: auth })).json();
-  const caja = await post('/cajas', { nombre: 'Caja fuzz', saldo: 1000 });
-  const session = await post('/cajas/abrir', { id_caja: caja.id });
-  await post('/recargas/inyeccion', { operadora_destino: 'Tigo', monto: 100, id_caja_sesion: session.id });
-  const driver = (await post('/drivers', { nombre: 'Fuzz driver' })).data;
-  const point = (await post('/cash-collection-points', { name: 'Fuzz point' })).data;
-  const topup = (await post(`/drivers-balance/${driver.id}/topups`, { collectionPointId: point.id, collectedByUserId: me.id, amount: '50.00' })).data;
-  await post(`/drivers-balance/topups/${topup.cashCollectionRecordId}/confirm`, {});
-  const pending = (await post(`/drivers-balance/${driver.id}/topups`, { collectionPointId: point.id, collectedByUserId: me.id, amount: '5.00' })).data;
+  const { me, caja, session, driver, point, pending } = await moneyFixtures(ctx, 'fuzz');
 
   // Valid bodies: one hostile field at a time is swapped in.
   const templates: Record<string, Record<string, unknown>> = {

@@ -168,3 +168,23 @@ export async function buildTestApp(env: Record<string, string> = {}, options: { 
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/**
+ * Real objects a request could move money on, owned by the administrator:
+ * a caja with 1000.00 and its open session, 100.00 of Tigo float, a driver
+ * with a confirmed 50.00 top-up, a collection point and a pending top-up.
+ */
+export async function moneyFixtures(ctx: TestContext, name: string) {
+  const auth = bearer(ctx.adminToken);
+  const post = (url: string, payload: object) => ctx.ok('POST', url, auth, payload);
+  const me = await ctx.ok('GET', '/auth/me', auth);
+  const caja = await post('/cajas', { nombre: `Caja ${name}`, saldo: 1000 });
+  const session = await post('/cajas/abrir', { id_caja: caja.id });
+  await post('/recargas/inyeccion', { operadora_destino: 'Tigo', monto: 100, id_caja_sesion: session.id });
+  const driver = (await post('/drivers', { nombre: `Driver ${name}` })).data;
+  const point = (await post('/cash-collection-points', { name: `Point ${name}` })).data;
+  const topup = (await post(`/drivers-balance/${driver.id}/topups`, { collectionPointId: point.id, collectedByUserId: me.id, amount: '50.00' })).data;
+  await post(`/drivers-balance/topups/${topup.cashCollectionRecordId}/confirm`, {});
+  const pending = (await post(`/drivers-balance/${driver.id}/topups`, { collectionPointId: point.id, collectedByUserId: me.id, amount: '5.00' })).data;
+  return { me, caja, session, driver, point, pending };
+}

@@ -7,7 +7,7 @@ import { SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { bearer, buildTestApp, testDatabase } from './helper.js';
+import { bearer, buildTestApp, moneyFixtures, testDatabase } from './helper.js';
 
 // Hostile input and overload (API.md §6.1): no request can stall the event
 // loop, crash a route into a 500 or get past the limits.
@@ -77,14 +77,7 @@ test('JSON nested deeper than 64 levels is a 400 on every money route, with and 
   const ctx = await buildTestApp();
   const { app, adminToken, database } = ctx;
   const auth = bearer(adminToken);
-  const post = (url: string, payload: object) => ctx.ok('POST', url, auth, payload);
-  const me = (await app.inject({ url: '/auth/me', headers: auth })).json();
-  const caja = await post('/cajas', { nombre: 'Caja honda', saldo: 100 });
-  const session = await post('/cajas/abrir', { id_caja: caja.id });
-  await post('/recargas/inyeccion', { operadora_destino: 'Tigo', monto: 50, id_caja_sesion: session.id });
-  const driver = (await post('/drivers', { nombre: 'Deep driver' })).data;
-  const point = (await post('/cash-collection-points', { name: 'Deep point' })).data;
-  const pending = (await post(`/drivers-balance/${driver.id}/topups`, { collectionPointId: point.id, collectedByUserId: me.id, amount: '5.00' })).data;
+  const { me, caja, session, driver, point, pending } = await moneyFixtures(ctx, 'honda');
 
   const routes: Array<{ method: 'POST' | 'PATCH'; url: string; body: Record<string, unknown> }> = [
     { method: 'POST', url: '/recargas/cliente', body: { operadora: 'Tigo', numero_cliente: '78945612', monto: 1, id_caja_sesion: session.id } },
