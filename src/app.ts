@@ -29,12 +29,15 @@ import { claimKeyWithRefusal, installIdempotency } from './core/idempotent-route
 import { createActorCache } from './auth/actor-cache.js';
 import { sessionsServiceFactory } from './cajas/sessions.service.js';
 import { worldAccountOf } from './ledger/ledger.js';
+import { configRoutes } from './http/config.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { installWriteAdmission } from './http/write-admission.js';
 import { ledgerRoutes } from './http/ledger.routes.js';
 import { recargasRoutes } from './recargas/recargas.routes.js';
 import { recargasServiceFactory } from './recargas/recargas.service.js';
+import { reportesRoutes } from './reportes/reportes.routes.js';
+import { reportesServiceFactory } from './reportes/reportes.service.js';
 import { walletsRoutes } from './wallets/wallets.routes.js';
 import { walletsServiceFactory } from './wallets/wallets.service.js';
 
@@ -57,7 +60,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 // The POS seed carries no currency; its accounts (cajas, operator floats and
 // world:BOB) are created in BOB by migration 002, so this is not configurable.
-const POS_CURRENCY = 'BOB';
+const POS_LEDGER_CURRENCY = 'BOB';
 
 /**
  * One log line per request, written when it completes, with the request in
@@ -175,28 +178,36 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   const users = usersServiceFactory({ db, revokeSessions: auth.revokeSessions });
-  const posWorld = worldAccountOf(db, POS_CURRENCY);
-  const cajas = cajasServiceFactory({ db, currency: POS_CURRENCY, worldAccount: posWorld });
+  const posWorld = worldAccountOf(db, POS_LEDGER_CURRENCY);
+  const cajas = cajasServiceFactory({ db, currency: POS_LEDGER_CURRENCY, worldAccount: posWorld });
   const sessions = sessionsServiceFactory({ db, worldAccount: posWorld });
   const recargas = recargasServiceFactory({ db });
+  const reportes = reportesServiceFactory({ db, timezone: config.BUSINESS_TIMEZONE });
   const wallets = walletsServiceFactory({ db, users, defaultCurrency: config.DEFAULT_CURRENCY });
   installAuth(app, auth);
 
   await app.register(
     async (api) => {
       await api.register(healthRoutes, { db });
+      await api.register(configRoutes, {
+        shopName: config.SHOP_NAME,
+        posCurrency: config.POS_CURRENCY,
+        timezone: config.BUSINESS_TIMEZONE,
+        locale: config.LOCALE,
+      });
       await api.register(authRoutes, { auth });
       await api.register(usersRoutes, { users });
       await api.register(ledgerRoutes, { db, checks: allChecks });
       await api.register(cajasRoutes, { cajas, sessions });
-      await api.register(recargasRoutes, { recargas });
+      await api.register(recargasRoutes, { recargas, injectionRoles: config.INJECTION_ROLES });
+      await api.register(reportesRoutes, { reportes });
       await api.register(walletsRoutes, { wallets });
     },
     { prefix: config.API_PREFIX },
   );
   await registerConsole(app, { apiPrefix: config.API_PREFIX, webDir });
 
-  return Object.assign(app, { services: { auth, users, cajas, sessions, recargas, wallets }, routeTable, writes });
+  return Object.assign(app, { services: { auth, users, cajas, sessions, recargas, reportes, wallets }, routeTable, writes });
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -55,7 +55,33 @@ const envSchema = z.object({
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   // Money writes admitted at once; beyond it a write gets 503 OVERLOADED.
   MAX_QUEUED_WRITES: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+  // What the console shows (GET /config/public); POS_CURRENCY is for display only.
+  SHOP_NAME: z.string().max(100).default('Caja'),
+  POS_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'three upper-case letters (ISO 4217)').default('BOB'),
+  LOCALE: z.string().regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'a locale such as es-BO').default('es-BO'),
+  // "Today" and months of the reports (an IANA zone name).
+  BUSINESS_TIMEZONE: z
+    .string()
+    .refine(isTimeZone, 'an IANA time zone name such as America/La_Paz')
+    .default('America/La_Paz'),
+  // Who may buy operator float for a session (always Administrador; Operador
+  // on their own session when listed).
+  INJECTION_ROLES: z
+    .string()
+    .default('Administrador')
+    .transform((s) => s.split(',').map((r) => r.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['Administrador', 'Operador'], 'only Administrador and Operador (comma-separated)')))
+    .transform((roles) => [...new Set(['Administrador' as const, ...roles])]),
 });
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type Config = z.infer<typeof envSchema> & { corsOrigins: string[] };
 

@@ -53,6 +53,8 @@ const AWKWARD_KEYS = [
 ];
 const RAW_BODIES = ['[]', 'null', '5', '"x"', 'true', '{', '{"a":}', '{"a":1,}', '[', '[]'.repeat(10), '['.repeat(20_000) + ']'.repeat(20_000), '{"monto":1e309,"amount":1e309}', '\u0000'];
 
+const QUERY_JUNK = ['', 'abc', '-1', '0', '1.5', '1e3', 'NaN', '2025-13-01', '2025-02-30', '2025-01-01T25:00:00Z', "' OR 1=1 --", '\u0000', 'x'.repeat(300), 'true', '99999999999999999999', '😀'];
+
 // Enough random values per field for at least 10,000 cases in all.
 const RANDOM_PER_FIELD = 150;
 
@@ -109,6 +111,12 @@ test('hostile input never gets past validation', async () => {
 
   let cases = 0;
   const fails: string[] = [];
+  const expectNo5xx = async (what: string, req: InjectOptions) => {
+    cases++;
+    const res = await app.inject(req);
+    if (res.statusCode >= 500) fails.push(`${what} → ${res.statusCode} ${res.body.slice(0, 200)}`);
+    if (/at \S+ \(|select |insert |ledger_|kysely|node_modules/i.test(res.body)) fails.push(`${what} leaked internals: ${res.body.slice(0, 200)}`);
+  };
   const expect4xx = async (what: string, req: InjectOptions) => {
     cases++;
     const res = await app.inject(req);
@@ -128,6 +136,17 @@ test('hostile input never gets past validation', async () => {
         for (const junk of ['0', '-1', '1.5', '1e3', ' 5 ', 'NaN', "1' OR '1'='1", '99999999999999999999', '%00', 'x'.repeat(150), '😀', '00000000-0000-0000-0000-000000000000', 'A'.repeat(36)]) {
           const bad = path.replace(/\{(\w+)\}/g, (_, name: string) => (name === p.name ? encodeURIComponent(junk) : (params[name] ?? '1')));
           await expect4xx(`${key} ${p.name}=${junk.slice(0, 20)}`, { method: m, url: bad, headers: auth, ...(m === 'GET' || m === 'DELETE' ? {} : { payload: templates[key] ?? {} }) });
+        }
+      }
+
+      // Query parameters: junk in each one, then in all of them at once (a
+      // free-text one may accept it, so these must only never be a 5xx).
+      const queryParams = (opDoc.parameters ?? []).filter((x) => x.in === 'query').map((x) => x.name);
+      for (const junk of QUERY_JUNK) {
+        const sets = [...queryParams.map((q) => [q]), ...(queryParams.length > 1 ? [queryParams] : [])];
+        for (const names of sets) {
+          const qs = names.map((q) => `${q}=${encodeURIComponent(junk)}`).join('&');
+          await expectNo5xx(`${key} ?${qs.slice(0, 40)}`, { method: m, url: `${url}?${qs}`, headers: auth, ...(m === 'GET' || m === 'DELETE' ? {} : { payload: templates[key] ?? {} }) });
         }
       }
 

@@ -4,8 +4,19 @@ import type { Role } from '../db/tables/auth.js';
 // clients read both (API.md §1). A password hash never leaves this module's
 // column list.
 
-export const userColumns = ['id', 'email', 'nombres', 'role', 'activo', 'created_at'] as const;
-export type UserRow = { id: string; email: string; nombres: string; role: Role; activo: boolean; created_at: Date };
+export const userColumns = ['id', 'email', 'nombres', 'role', 'activo', 'p_apellido', 's_apellido', 'fecha_nacimiento', 'genero', 'created_at'] as const;
+export type UserRow = {
+  id: string;
+  email: string;
+  nombres: string;
+  role: Role;
+  activo: boolean;
+  p_apellido: string | null;
+  s_apellido: string | null;
+  fecha_nacimiento: string | null;
+  genero: 'M' | 'F' | 'O' | null;
+  created_at: Date;
+};
 
 export const publicUser = (u: { id: string; email: string; nombres: string; role: Role }) => ({
   id: u.id,
@@ -15,5 +26,12 @@ export const publicUser = (u: { id: string; email: string; nombres: string; role
   role: u.role,
 });
 
-export const toUser = (u: UserRow) => ({ ...publicUser(u), activo: u.activo, createdAt: u.created_at });
+/** `estado` repeats `activo`, and `persona` groups the names: POS front ends read them so (API.md §6.2). */
+export const toUser = (u: UserRow) => ({
+  ...publicUser(u),
+  activo: u.activo,
+  estado: u.activo,
+  persona: { nombres: u.nombres, p_apellido: u.p_apellido, s_apellido: u.s_apellido, fecha_nacimiento: u.fecha_nacimiento, genero: u.genero },
+  createdAt: u.created_at,
+});
 export type User = ReturnType<typeof toUser>;

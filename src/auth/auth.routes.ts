@@ -8,6 +8,8 @@ import {
   loginBody,
   loginResponse,
   publicUserSchema,
+  registerBody,
+  roleListSchema,
   tokenPair,
   updateUserBody,
   userIdParams,
@@ -15,7 +17,7 @@ import {
 } from './auth.schemas.js';
 import { publicUser } from './auth.queries.js';
 import type { AuthService } from './auth.service.js';
-import { ADMIN } from './roles.js';
+import { ADMIN, ROLE_LIST } from './roles.js';
 import type { UsersService } from './users.service.js';
 
 const secured = [{ bearerAuth: [] }];
@@ -60,6 +62,17 @@ export const authRoutes: FastifyPluginAsyncZod<{ auth: AuthService }> = async (a
     schema: { tags: ['auth'], summary: 'The caller', security: secured, response: { 200: publicUserSchema, 401: posError } },
     handler: async (request) => publicUser(actorOf(request)),
   });
+
+  app.get('/auth/roles/list', {
+    config: { roles: ADMIN },
+    schema: {
+      tags: ['auth'],
+      summary: 'The roles, with the fixed ids POS front ends use (1 Administrador, 2 Operador, 3 Usuario, 4 Conductor)',
+      security: secured,
+      response: { 200: roleListSchema, 401: posError, 403: posError },
+    },
+    handler: () => [...ROLE_LIST],
+  });
 };
 
 export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async (app, { users }) => {
@@ -69,6 +82,26 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async
     config: admin,
     schema: { tags: ['users'], summary: 'Create a user', security: secured, body: createUserBody, response: { 201: userSchema, ...errors, 409: posError } },
     handler: async (request, reply) => reply.code(201).send(await users.create(request.body)),
+  });
+
+  app.post('/usuario/register', {
+    config: admin,
+    schema: {
+      tags: ['users'],
+      summary: 'Create a user as POS front ends do (Administrador only; never public)',
+      description:
+        'id_role maps through GET /auth/roles/list (1 Administrador, 2 Operador, 3 Usuario); absent → Usuario. ' +
+        'id_role 4 (Conductor) or an unknown id is a 400: drivers are created through POST /drivers. estado: false creates ' +
+        'the user deactivated.',
+      security: secured,
+      body: registerBody,
+      response: { 201: userSchema, ...errors, 409: posError },
+    },
+    handler: async (request, reply) => {
+      const { id_role, estado, name: _name, ...user } = request.body;
+      const role = ROLE_LIST.find((r) => r.id === (id_role ?? 3))!.nombre;
+      return reply.code(201).send(await users.create({ ...user, role, activo: estado ?? true }));
+    },
   });
 
   app.get('/usuario', {

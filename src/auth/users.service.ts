@@ -7,19 +7,36 @@ import { toUser, userColumns } from './auth.queries.js';
 import { hashPassword } from './password.js';
 import type { Role } from './roles.js';
 
-export interface NewUser {
+export interface Persona {
+  p_apellido?: string | null | undefined;
+  s_apellido?: string | null | undefined;
+  fecha_nacimiento?: string | null | undefined;
+  genero?: 'M' | 'F' | 'O' | null | undefined;
+}
+
+export interface NewUser extends Persona {
   email: string;
   password: string;
   nombres: string;
   role: Role;
+  activo?: boolean | undefined;
 }
 
-export interface UserPatch {
+export interface UserPatch extends Persona {
   nombres?: string | undefined;
   role?: Role | undefined;
   password?: string | undefined;
   activo?: boolean | undefined;
+  /** Alias of activo (the schema refuses the two disagreeing). */
+  estado?: boolean | undefined;
 }
+
+const personaOf = (p: Persona) => ({
+  ...(p.p_apellido !== undefined ? { p_apellido: p.p_apellido } : {}),
+  ...(p.s_apellido !== undefined ? { s_apellido: p.s_apellido } : {}),
+  ...(p.fecha_nacimiento !== undefined ? { fecha_nacimiento: p.fecha_nacimiento } : {}),
+  ...(p.genero !== undefined ? { genero: p.genero } : {}),
+});
 
 export interface UsersServiceDeps {
   db: Db;
@@ -48,6 +65,8 @@ export function usersServiceFactory({ db, revokeSessions }: UsersServiceDeps) {
             password_hash: await hashPassword(input.password),
             nombres: input.nombres,
             role: input.role,
+            activo: input.activo ?? true,
+            ...personaOf(input),
           })
           .returning(userColumns)
           .executeTakeFirstOrThrow();
@@ -58,9 +77,10 @@ export function usersServiceFactory({ db, revokeSessions }: UsersServiceDeps) {
       }
     },
 
-    async update(id: string, patch: UserPatch) {
+    async update(id: string, input: UserPatch) {
+      const patch = { ...input, activo: input.activo ?? input.estado };
       const before = await get(id);
-      const set: Record<string, unknown> = { updated_at: new Date() };
+      const set: Record<string, unknown> = { updated_at: new Date(), ...personaOf(patch) };
       if (patch.nombres !== undefined) set.nombres = patch.nombres;
       if (patch.role !== undefined) set.role = patch.role;
       if (patch.activo !== undefined) set.activo = patch.activo;

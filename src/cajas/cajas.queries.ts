@@ -100,6 +100,9 @@ export interface SessionRow {
   diferencia: bigint | null;
   fecha_apertura: Date;
   fecha_cierre: Date | null;
+  observacion: string | null;
+  /** Cents as text: jsonb keeps them exact. */
+  conteo: Array<{ denominacion: string; cantidad: number }> | null;
 }
 
 const sessionColumns = [
@@ -115,6 +118,8 @@ const sessionColumns = [
   'diferencia',
   'fecha_apertura',
   'fecha_cierre',
+  'observacion',
+  'conteo',
 ] as const;
 
 /** Locks a session for closing: same lock as claimOpenSession, same refusals. */
@@ -137,7 +142,11 @@ export const teorico = (s: Pick<SessionRow, 'monto_inicial' | 'total_ingresos' |
   s.monto_inicial + s.total_ingresos - s.total_egresos;
 
 /** A session as the API shows it: a closed one keeps the teórico it was closed with. */
-export const toSession = (s: SessionRow): Session => ({ ...s, monto_final_teorico: s.monto_final_teorico ?? teorico(s) });
+export const toSession = (s: SessionRow): Session => ({
+  ...s,
+  monto_final_teorico: s.monto_final_teorico ?? teorico(s),
+  conteo: s.conteo?.map((c) => ({ denominacion: BigInt(c.denominacion), cantidad: c.cantidad })) ?? null,
+});
 
 export const findSession = async (db: Db, sessionId: number) => {
   const s = await db.selectFrom('caja_sesiones').select(sessionColumns).where('id', '=', sessionId).executeTakeFirst();
@@ -198,6 +207,8 @@ export async function listCajas(db: Db, id?: number): Promise<Caja[]> {
             diferencia: null,
             fecha_apertura: r.s_fecha_apertura!,
             fecha_cierre: null,
+            observacion: null,
+            conteo: null,
           });
     return {
       id: r.id,

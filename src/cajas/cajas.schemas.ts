@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { posAmount, posMoney, timestamp } from '../core/money.schemas.js';
-import { charCount, intId, intIdParam, nonEmptyText, uuidV4 } from '../core/schemas.js';
+import { charCount, intId, intIdParam, nonEmptyText, text, uuidV4 } from '../core/schemas.js';
 
 // Request and response schemas of §2. Amounts are JSON numbers on the wire
 // and bigint cents inside (the money codecs); the domain types below are the
@@ -31,7 +31,24 @@ export const movementBody = z
   .object({ tipo, monto: posAmount('0.1'), motivo: nonEmptyText(), id_sesion_caja: intId })
   .meta({ example: { tipo: 'EGRESO', monto: 25.5, motivo: 'Compra de bolsas', id_sesion_caja: 101 } });
 
-export const closeSessionBody = z.object({ monto_final_real: posAmount('0') }).meta({ example: { monto_final_real: 710.5 } });
+const conteo = z
+  .array(z.object({ denominacion: posAmount('0.01'), cantidad: z.number().int().min(0).max(1_000_000) }))
+  .max(100)
+  .meta({ description: 'The count by notes and coins: Σ denominacion × cantidad must equal monto_final_real' });
+
+/** Zod runs an object's refinements after a field failed too: then the amounts are not cents yet (that field's 400 answers). */
+const isDecoded = (b: { monto_final_real: unknown; conteo?: Array<{ denominacion: unknown; cantidad: unknown }> | undefined }) =>
+  typeof b.monto_final_real === 'bigint' && (b.conteo ?? []).every((c) => typeof c.denominacion === 'bigint' && Number.isInteger(c.cantidad));
+
+export const closeSessionBody = z
+  .object({ monto_final_real: posAmount('0'), observacion: text(500).optional(), conteo: conteo.optional() })
+  .refine((b) => !b.conteo || !isDecoded(b) || b.conteo.reduce((sum, c) => sum + c.denominacion * BigInt(c.cantidad), 0n) === b.monto_final_real, {
+    message: 'the count (Σ denominacion × cantidad) must equal monto_final_real',
+    path: ['conteo'],
+  })
+  .meta({
+    example: { monto_final_real: 710.5, observacion: 'Cierre normal', conteo: [{ denominacion: 100, cantidad: 7 }, { denominacion: 10.5, cantidad: 1 }] },
+  });
 
 export const sessionSchema = z
   .object({
@@ -47,6 +64,8 @@ export const sessionSchema = z
     diferencia: posMoney.nullable(),
     fecha_apertura: timestamp,
     fecha_cierre: timestamp.nullable(),
+    observacion: z.string().nullable(),
+    conteo: z.array(z.object({ denominacion: posMoney, cantidad: z.number() })).nullable(),
   })
   .meta({
     id: 'CajaSesion',
@@ -63,6 +82,8 @@ export const sessionSchema = z
       diferencia: null,
       fecha_apertura: '2026-01-15T12:00:00.000Z',
       fecha_cierre: null,
+      observacion: null,
+      conteo: null,
     },
   });
 export type Session = z.output<typeof sessionSchema>;

@@ -167,7 +167,12 @@ export function sessionsServiceFactory({ db, worldAccount }: SessionsServiceDeps
      * Closes a session under the same lock money operations take: once this
      * commits nothing more lands on it, and its totals hold everything that did.
      */
-    async close(actor: Actor, sessionId: number, input: { monto_final_real: bigint }, idem?: Idempotency<Session>) {
+    async close(
+      actor: Actor,
+      sessionId: number,
+      input: { monto_final_real: bigint; observacion?: string | undefined; conteo?: Array<{ denominacion: bigint; cantidad: number }> | undefined },
+      idem?: Idempotency<Session>,
+    ) {
       const real = input.monto_final_real;
       const worldId = await worldAccount();
       return runIdempotent(db, idem, async (trx) => {
@@ -182,6 +187,8 @@ export function sessionsServiceFactory({ db, worldAccount }: SessionsServiceDeps
             monto_final_real: real,
             diferencia,
             fecha_cierre: sql<Date>`clock_timestamp()`,
+            observacion: input.observacion ?? null,
+            conteo: input.conteo ? JSON.stringify(input.conteo.map((c) => ({ denominacion: String(c.denominacion), cantidad: c.cantidad }))) : null,
           })
           .where('id', '=', sessionId)
           .returningAll()

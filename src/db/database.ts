@@ -9,6 +9,8 @@ import type { DB } from './types.js';
 
 // int8 is exact money in minor units: it must never become a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => BigInt(v));
+// A date is a calendar day, not an instant: kept as its text (YYYY-MM-DD).
+pg.types.setTypeParser(pg.types.builtins.DATE, (v: string) => v);
 
 export type Engine = 'postgres' | 'pglite';
 
@@ -48,7 +50,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   // Loaded only in embedded mode: the WASM engine costs ~45 MB of memory.
   const { PGlite, types: pgliteTypes } = await import('@electric-sql/pglite');
   const lite = await PGlite.create(dataDir, {
-    parsers: { [pgliteTypes.INT8]: (v: string) => BigInt(v) },
+    parsers: { [pgliteTypes.INT8]: (v: string) => BigInt(v), [pgliteTypes.DATE]: (v: string) => v },
     ...('loadDataDir' in opts && opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: async () => pglitePool(lite) as never }) });

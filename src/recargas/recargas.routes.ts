@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../auth/auth.hook.js';
-import { ADMIN, CASHIERS, STAFF } from '../auth/roles.js';
+import { CASHIERS, STAFF, type Role } from '../auth/roles.js';
 import { respondIdempotent } from '../core/idempotent-route.js';
 import { posError } from '../core/schemas.js';
 import {
@@ -24,7 +24,7 @@ const historialDescription =
   'numero_cliente (no injection has one: on injections it matches none), from/to (ISO 8601, inclusive), page (≥1) ' +
   'and limit (1–1000, default 100).';
 
-export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService }> = async (app, { recargas }) => {
+export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService; injectionRoles: readonly Role[] }> = async (app, { recargas, injectionRoles }) => {
   app.post('/recargas/cliente', {
     config: { roles: CASHIERS, idempotent: true },
     schema: {
@@ -41,13 +41,14 @@ export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService }
   });
 
   app.post('/recargas/inyeccion', {
-    config: { roles: ADMIN, idempotent: true },
+    config: { roles: injectionRoles, idempotent: true },
     schema: {
       tags,
       summary: 'Buy operator float with cash from a session',
       description:
         'Atomically: the session’s cash −monto (EGRESO), the operator’s saldo_actual +monto. Not enough cash in the ' +
-        'register: 409. Accepts an Idempotency-Key header.',
+        'register: 409. Administrador on any session; with INJECTION_ROLES including Operador, an Operador on their own ' +
+        'session (403 on another’s). Accepts an Idempotency-Key header.',
       security,
       body: inyeccionBody,
       response: { 201: inyeccionSchema, ...moneyErrors },

@@ -13,6 +13,11 @@ export interface AuthTables {
     nombres: string;
     role: Role;
     activo: Generated<boolean>;
+    p_apellido: string | null;
+    s_apellido: string | null;
+    /** A date: read as text (YYYY-MM-DD), never through a time zone. */
+    fecha_nacimiento: ColumnType<string | null, string | null | undefined, string | null>;
+    genero: 'M' | 'F' | 'O' | null;
     created_at: Timestamp;
     updated_at: Timestamp;
   };

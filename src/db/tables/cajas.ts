@@ -45,6 +45,9 @@ export interface CajasTables {
     diferencia: bigint | null;
     fecha_apertura: Timestamp;
     fecha_cierre: Date | null;
+    observacion: string | null;
+    /** [{denominacion, cantidad}] in cents, as counted at close. */
+    conteo: ColumnType<Array<{ denominacion: string; cantidad: number }> | null, string | null, string | null>;
   };
   caja_movimientos: Movimiento & { id: Generated<number> };
   /** Every movement: the rows above and each top-up's RECARGA movement (migration 004). Read-only. */

@@ -211,6 +211,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/roles/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The roles, with the fixed ids POS front ends use (1 Administrador, 2 Operador, 3 Usuario, 4 Conductor) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RoleList"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cajas": {
         parameters: {
             query?: never;
@@ -1060,8 +1114,15 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description The count by notes and coins: Σ denominacion × cantidad must equal monto_final_real */
+                        conteo?: {
+                            cantidad: number;
+                            /** @description Amount: a JSON number with at most 2 decimals */
+                            denominacion: number;
+                        }[];
                         /** @description Amount: a JSON number with at most 2 decimals */
                         monto_final_real: number;
+                        observacion?: string;
                     };
                 };
             };
@@ -1503,6 +1564,42 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/config/public": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Shop name, currency, time zone and locale the console shows */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PublicConfig"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/drivers": {
@@ -3023,7 +3120,7 @@ export interface paths {
         put?: never;
         /**
          * Buy operator float with cash from a session
-         * @description Atomically: the session’s cash −monto (EGRESO), the operator’s saldo_actual +monto. Not enough cash in the register: 409. Accepts an Idempotency-Key header.
+         * @description Atomically: the session’s cash −monto (EGRESO), the operator’s saldo_actual +monto. Not enough cash in the register: 409. Administrador on any session; with INJECTION_ROLES including Operador, an Operador on their own session (403 on another’s). Accepts an Idempotency-Key header.
          */
         post: {
             parameters: {
@@ -3169,6 +3266,300 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reportes/dashboard-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The home dashboard: today’s top-ups, the year by month and by operator
+         * @description This service’s sales are its top-ups: ventas_hoy = recargas_hoy. Today and months follow BUSINESS_TIMEZONE; commissions and stock are not tracked here (0).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The year of ventas_mensuales and recargas_distribucion (default: the current one) */
+                    anio?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DashboardStats"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reportes/data/caja-historial/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every movement of every session of a caja, for its history PDF
+         * @description Manual movements, top-ups, injections, adjustments and voids, oldest first; the opening counts (APERTURA) are left out. A caja without movements: empty lists and zero totals.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReporteCajaHistorial"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reportes/data/movimientos-caja/{idSesion}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A session’s manual movements with their totals, for the cash-register PDF
+         * @description MANUAL movements only, oldest first; saldoActualTeorico is the session’s live teórico (a closed one’s monto_final_teorico), so montoInicial + neto need not equal it: sales and injections are not listed here.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    idSesion: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReporteMovimientosCaja"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reportes/resumen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The back office’s days at a glance
+         * @description from/to: inclusive days (YYYY-MM-DD) in BUSINESS_TIMEZONE, at most 366 of them; default today. Sessions count by when they were opened; por_usuario is the seller; por_dia lists every day of the range.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description YYYY-MM-DD, inclusive, in BUSINESS_TIMEZONE */
+                    from?: string;
+                    /** @description YYYY-MM-DD, inclusive, in BUSINESS_TIMEZONE */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ResumenDia"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/usuario": {
         parameters: {
             query?: never;
@@ -3238,10 +3629,14 @@ export interface paths {
                     "application/json": {
                         /** Format: email */
                         email: string;
+                        fecha_nacimiento?: string | null;
+                        genero?: ("M" | "F" | "O") | null;
                         nombres: string;
+                        p_apellido?: string | null;
                         password: string;
                         /** @enum {string} */
                         role: "Administrador" | "Operador" | "Usuario" | "Conductor";
+                        s_apellido?: string | null;
                     };
                 };
             };
@@ -3384,10 +3779,16 @@ export interface paths {
                 content: {
                     "application/json": {
                         activo?: boolean;
+                        /** @description Alias of activo; both given and different is a 400 */
+                        estado?: boolean;
+                        fecha_nacimiento?: string | null;
+                        genero?: ("M" | "F" | "O") | null;
                         nombres?: string;
+                        p_apellido?: string | null;
                         password?: string;
                         /** @enum {string} */
                         role?: "Administrador" | "Operador" | "Usuario" | "Conductor";
+                        s_apellido?: string | null;
                     };
                 };
             };
@@ -3439,6 +3840,100 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/usuario/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a user as POS front ends do (Administrador only; never public)
+         * @description id_role maps through GET /auth/roles/list (1 Administrador, 2 Operador, 3 Usuario); absent → Usuario. id_role 4 (Conductor) or an unknown id is a 400: drivers are created through POST /drivers. estado: false creates the user deactivated.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        email: string;
+                        /** @description false creates the user deactivated */
+                        estado?: boolean;
+                        fecha_nacimiento?: string | null;
+                        genero?: ("M" | "F" | "O") | null;
+                        /** @description 1 Administrador, 2 Operador, 3 Usuario (default) */
+                        id_role?: number;
+                        /** @description Ignored: nombres is the name (POS front ends send both) */
+                        name?: string;
+                        nombres: string;
+                        p_apellido?: string | null;
+                        password: string;
+                        s_apellido?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/wallets-status/{driverId}/block": {
@@ -3865,10 +4360,17 @@ export interface components {
          *       "monto_final_real": null,
          *       "diferencia": null,
          *       "fecha_apertura": "2026-01-15T12:00:00.000Z",
-         *       "fecha_cierre": null
+         *       "fecha_cierre": null,
+         *       "observacion": null,
+         *       "conteo": null
          *     }
          */
         CajaSesion: {
+            conteo: {
+                cantidad: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                denominacion: number;
+            }[] | null;
             diferencia: number | null;
             /** @enum {string} */
             estado_sesion: "ABIERTA" | "CERRADA";
@@ -3886,6 +4388,7 @@ export interface components {
             monto_final_teorico: number;
             /** @description Amount: a JSON number with at most 2 decimals */
             monto_inicial: number;
+            observacion: string | null;
             /** @description Amount: a JSON number with at most 2 decimals */
             total_egresos: number;
             /** @description Amount: a JSON number with at most 2 decimals */
@@ -3904,10 +4407,17 @@ export interface components {
          *       "monto_final_real": null,
          *       "diferencia": null,
          *       "fecha_apertura": "2026-01-15T12:00:00.000Z",
-         *       "fecha_cierre": null
+         *       "fecha_cierre": null,
+         *       "observacion": null,
+         *       "conteo": null
          *     }
          */
         CajaSesionInput: {
+            conteo: {
+                cantidad: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                denominacion: number;
+            }[] | null;
             diferencia: number | null;
             /** @enum {string} */
             estado_sesion: "ABIERTA" | "CERRADA";
@@ -3925,6 +4435,7 @@ export interface components {
             monto_final_teorico: number;
             /** @description Amount: a JSON number with at most 2 decimals */
             monto_inicial: number;
+            observacion: string | null;
             /** @description Amount: a JSON number with at most 2 decimals */
             total_egresos: number;
             /** @description Amount: a JSON number with at most 2 decimals */
@@ -4156,6 +4667,54 @@ export interface components {
             /** Format: uuid */
             walletId: string;
         };
+        DashboardStats: {
+            kpis: {
+                /** @description Amount: a JSON number with at most 2 decimals */
+                ganancia_comisiones_hoy: number;
+                productos_stock_bajo: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                recargas_hoy: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                ventas_hoy: number;
+            };
+            recargas_distribucion: {
+                /** @enum {string} */
+                proveedor: "Tigo" | "Entel" | "Viva";
+                /** @description Amount: a JSON number with at most 2 decimals */
+                total: number;
+            }[];
+            top_productos: unknown[];
+            ventas_mensuales: {
+                /** @enum {string} */
+                mes: "Ene" | "Feb" | "Mar" | "Abr" | "May" | "Jun" | "Jul" | "Ago" | "Sep" | "Oct" | "Nov" | "Dic";
+                /** @description Amount: a JSON number with at most 2 decimals */
+                total: number;
+            }[];
+        };
+        DashboardStatsInput: {
+            kpis: {
+                /** @description Amount: a JSON number with at most 2 decimals */
+                ganancia_comisiones_hoy: number;
+                productos_stock_bajo: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                recargas_hoy: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                ventas_hoy: number;
+            };
+            recargas_distribucion: {
+                /** @enum {string} */
+                proveedor: "Tigo" | "Entel" | "Viva";
+                /** @description Amount: a JSON number with at most 2 decimals */
+                total: number;
+            }[];
+            top_productos: unknown[];
+            ventas_mensuales: {
+                /** @enum {string} */
+                mes: "Ene" | "Feb" | "Mar" | "Abr" | "May" | "Jun" | "Jul" | "Ago" | "Sep" | "Oct" | "Nov" | "Dic";
+                /** @description Amount: a JSON number with at most 2 decimals */
+                total: number;
+            }[];
+        };
         Driver: {
             /**
              * Format: date-time
@@ -4286,6 +4845,22 @@ export interface components {
             message: string | string[];
             statusCode: number;
         };
+        PublicConfig: {
+            locale: string;
+            /** @description ISO 4217, for display only (BOB is shown as "Bs") */
+            posCurrency: string;
+            shopName: string;
+            /** @description BUSINESS_TIMEZONE: the zone of the reports’ days */
+            timezone: string;
+        };
+        PublicConfigInput: {
+            locale: string;
+            /** @description ISO 4217, for display only (BOB is shown as "Bs") */
+            posCurrency: string;
+            shopName: string;
+            /** @description BUSINESS_TIMEZONE: the zone of the reports’ days */
+            timezone: string;
+        };
         PublicUser: {
             email: string;
             /** Format: uuid */
@@ -4352,6 +4927,242 @@ export interface components {
             /** @enum {string} */
             operadora: "Tigo" | "Entel" | "Viva";
         };
+        ReporteCajaHistorial: {
+            caja: {
+                id: number;
+                nombre: string;
+            };
+            movimientos: {
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                fecha: string;
+                id: number;
+                id_sesion: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                monto: number;
+                motivo: string;
+                /** @enum {string} */
+                tipo: "INGRESO" | "EGRESO";
+            }[];
+            totales: {
+                /** @description Amount: a JSON number with at most 2 decimals */
+                egresos: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                ingresos: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                neto: number;
+            };
+        };
+        ReporteCajaHistorialInput: {
+            caja: {
+                id: number;
+                nombre: string;
+            };
+            movimientos: {
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                fecha: string;
+                id: number;
+                id_sesion: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                monto: number;
+                motivo: string;
+                /** @enum {string} */
+                tipo: "INGRESO" | "EGRESO";
+            }[];
+            totales: {
+                /** @description Amount: a JSON number with at most 2 decimals */
+                egresos: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                ingresos: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                neto: number;
+            };
+        };
+        ReporteMovimientosCaja: {
+            movimientos: {
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                fecha: string;
+                id: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                monto: number;
+                motivo: string;
+                /** @enum {string} */
+                tipo: "INGRESO" | "EGRESO";
+            }[];
+            sesion: {
+                cajaNombre: string;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                fechaApertura: string;
+                fechaCierre: string | null;
+                id: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                montoInicial: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                saldoActualTeorico: number;
+            };
+            totales: {
+                /** @description Amount: a JSON number with at most 2 decimals */
+                egresos: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                ingresos: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                neto: number;
+            };
+        };
+        ReporteMovimientosCajaInput: {
+            movimientos: {
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                fecha: string;
+                id: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                monto: number;
+                motivo: string;
+                /** @enum {string} */
+                tipo: "INGRESO" | "EGRESO";
+            }[];
+            sesion: {
+                cajaNombre: string;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 UTC
+                 */
+                fechaApertura: string;
+                fechaCierre: string | null;
+                id: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                montoInicial: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                saldoActualTeorico: number;
+            };
+            totales: {
+                /** @description Amount: a JSON number with at most 2 decimals */
+                egresos: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                ingresos: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                neto: number;
+            };
+        };
+        ResumenDia: {
+            from: string;
+            inyecciones: {
+                cantidad: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                total: number;
+            };
+            por_dia: {
+                cantidad: number;
+                dia: string;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                total: number;
+            }[];
+            por_operadora: {
+                cantidad: number;
+                /** @enum {string} */
+                operadora: "Tigo" | "Entel" | "Viva";
+                /** @description Amount: a JSON number with at most 2 decimals */
+                total: number;
+            }[];
+            por_usuario: {
+                cantidad: number;
+                id_usuario: string;
+                nombres: string;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                total: number;
+            }[];
+            recargas: {
+                anuladas: number;
+                cantidad: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                total: number;
+            };
+            sesiones: {
+                abiertas: number;
+                cerradas: number;
+                con_diferencia: {
+                    /** @description Amount: a JSON number with at most 2 decimals */
+                    diferencia: number;
+                    id: number;
+                    id_caja: number;
+                    id_usuario: string;
+                    observacion: string | null;
+                }[];
+            };
+            to: string;
+        };
+        ResumenDiaInput: {
+            from: string;
+            inyecciones: {
+                cantidad: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                total: number;
+            };
+            por_dia: {
+                cantidad: number;
+                dia: string;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                total: number;
+            }[];
+            por_operadora: {
+                cantidad: number;
+                /** @enum {string} */
+                operadora: "Tigo" | "Entel" | "Viva";
+                /** @description Amount: a JSON number with at most 2 decimals */
+                total: number;
+            }[];
+            por_usuario: {
+                cantidad: number;
+                id_usuario: string;
+                nombres: string;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                total: number;
+            }[];
+            recargas: {
+                anuladas: number;
+                cantidad: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                total: number;
+            };
+            sesiones: {
+                abiertas: number;
+                cerradas: number;
+                con_diferencia: {
+                    /** @description Amount: a JSON number with at most 2 decimals */
+                    diferencia: number;
+                    id: number;
+                    id_caja: number;
+                    id_usuario: string;
+                    observacion: string | null;
+                }[];
+            };
+            to: string;
+        };
+        RoleList: {
+            descripcion: string;
+            id: number;
+            /** @enum {string} */
+            nombre: "Administrador" | "Operador" | "Usuario" | "Conductor";
+        }[];
+        RoleListInput: {
+            descripcion: string;
+            id: number;
+            /** @enum {string} */
+            nombre: "Administrador" | "Operador" | "Usuario" | "Conductor";
+        }[];
         User: {
             activo: boolean;
             /**
@@ -4360,10 +5171,20 @@ export interface components {
              */
             createdAt: string;
             email: string;
+            /** @description The same as activo (POS front ends read estado) */
+            estado: boolean;
             /** Format: uuid */
             id: string;
             name: string;
             nombres: string;
+            persona: {
+                /** @description YYYY-MM-DD */
+                fecha_nacimiento: string | null;
+                genero: ("M" | "F" | "O") | null;
+                nombres: string;
+                p_apellido: string | null;
+                s_apellido: string | null;
+            };
             /** @enum {string} */
             role: "Administrador" | "Operador" | "Usuario" | "Conductor";
         };
@@ -4375,10 +5196,20 @@ export interface components {
              */
             createdAt: string;
             email: string;
+            /** @description The same as activo (POS front ends read estado) */
+            estado: boolean;
             /** Format: uuid */
             id: string;
             name: string;
             nombres: string;
+            persona: {
+                /** @description YYYY-MM-DD */
+                fecha_nacimiento: string | null;
+                genero: ("M" | "F" | "O") | null;
+                nombres: string;
+                p_apellido: string | null;
+                s_apellido: string | null;
+            };
             /** @enum {string} */
             role: "Administrador" | "Operador" | "Usuario" | "Conductor";
         };
