@@ -151,7 +151,7 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
-    exposedHeaders: ['x-request-id', 'idempotent-replayed'],
+    exposedHeaders: ['x-request-id', 'idempotent-replayed', 'x-total-count', 'retry-after'],
   });
 
   await app.register(swagger, {

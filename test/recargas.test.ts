@@ -87,7 +87,18 @@ test('injection and top-up: the full loop, statuses and errors', async () => {
   const sale = await sell(h, { operadora: 'Tigo', numero_cliente: '78945612', monto: 10.5, id_caja_sesion: sessionId, extra: 1 });
   assert.equal(sale.statusCode, 201, sale.body);
   const sj = sale.json();
-  assert.deepEqual(sj, { id: sj.id, operadora: 'Tigo', numero_cliente: '78945612', monto: 10.5, fecha_hora: sj.fecha_hora, id_caja_sesion: sessionId });
+  assert.deepEqual(sj, {
+    id: sj.id,
+    operadora: 'Tigo',
+    numero_cliente: '78945612',
+    monto: 10.5,
+    fecha_hora: sj.fecha_hora,
+    id_caja_sesion: sessionId,
+    estado: 'COMPLETADA',
+    anulada_en: null,
+    anulada_por: null,
+    motivo_anulacion: null,
+  });
   assert.equal((await saldos()).Tigo, 89.5);
   assert.equal(await cajaSaldo(cajaId), 210.5);
   const plus = await sell(h, { operadora: 'Tigo', numero_cliente: '+59178945612', monto: 0.1, id_caja_sesion: sessionId });

@@ -98,7 +98,18 @@ function referenceWorld(ctx: TestContext): World {
               values (${claimed.nextId}, ${job.operator.id}, ${job.numero_cliente}, ${job.monto}, ${job.sessionId}, ${job.actor.id}, ${transferId},
                       nextval('caja_movimientos_id_seq'))
               returning fecha_hora`.execute(trx);
-            return { id: claimed.nextId, operadora: job.operadora, numero_cliente: job.numero_cliente, monto: job.monto, fecha_hora: rows[0]!.fecha_hora, id_caja_sesion: job.sessionId };
+            return {
+              id: claimed.nextId,
+              operadora: job.operadora,
+              numero_cliente: job.numero_cliente,
+              monto: job.monto,
+              fecha_hora: rows[0]!.fecha_hora,
+              id_caja_sesion: job.sessionId,
+              estado: 'COMPLETADA' as const,
+              anulada_en: null,
+              anulada_por: null,
+              motivo_anulacion: null,
+            };
           });
           outcomes.push({ ok: true, value });
         } catch (error) {

@@ -20,7 +20,7 @@ export const cajasChecks: VerifyCheck[] = [
                  sum(monto) filter (where tipo = 'INGRESO') as ing,
                  sum(monto) filter (where tipo = 'EGRESO') as egr
             from caja_movimientos_todos
-           where origen in ('MANUAL', 'RECARGA', 'INYECCION')
+           where origen in ('MANUAL', 'RECARGA', 'INYECCION', 'ANULACION')
            group by id_sesion_caja
         )
         select count(*)::text as n

@@ -105,7 +105,7 @@ export interface SessionRow {
   conteo: Array<{ denominacion: string; cantidad: number }> | null;
 }
 
-const sessionColumns = [
+export const sessionColumns = [
   'id',
   'id_caja',
   'id_usuario',

@@ -8,6 +8,8 @@ import { posError } from '../core/schemas.js';
 import {
   cajaIdParams,
   cajaSchema,
+  cajaSessionItem,
+  cajaSessionsQuery,
   closeSessionBody,
   createCajaBody,
   createdCajaSchema,
@@ -74,6 +76,26 @@ export const cajasRoutes: FastifyPluginAsyncZod<{ cajas: CajasService; sessions:
     config: readers,
     schema: { tags, summary: 'Get a cash register', security, params: cajaIdParams, response: { 200: cajaSchema, ...invalid, 404: posError } },
     handler: (request) => cajas.get(request.params.id),
+  });
+
+  app.get('/cajas/:id/sesiones', {
+    config: readers,
+    schema: {
+      tags,
+      summary: 'A cash register’s sessions (arqueos), newest first, with their cashier',
+      description:
+        'Each as GET /cajas/sesion/:id plus usuario {id, nombres}. Filters: estado (ABIERTA|CERRADA), id_usuario, ' +
+        'from/to (ISO 8601 on fecha_apertura, inclusive). page (default 1) and limit (1–200, default 50): a bare array, ' +
+        'the total in the X-Total-Count header.',
+      security,
+      params: cajaIdParams,
+      querystring: cajaSessionsQuery,
+      response: { 200: z.array(cajaSessionItem), ...invalid, 404: posError },
+    },
+    handler: async (request, reply) => {
+      const { rows, total } = await sessions.ofCaja(request.params.id, request.query);
+      return reply.header('x-total-count', String(total)).send(rows);
+    },
   });
 
   app.patch('/cajas/:id', {

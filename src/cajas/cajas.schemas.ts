@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { posAmount, posMoney, timestamp } from '../core/money.schemas.js';
-import { charCount, intId, intIdParam, nonEmptyText, text, uuidV4 } from '../core/schemas.js';
+import { pageQuery } from '../core/pagination.js';
+import { charCount, fromDate, intId, intIdParam, nonEmptyText, text, toDate, uuidV4 } from '../core/schemas.js';
 
 // Request and response schemas of §2. Amounts are JSON numbers on the wire
 // and bigint cents inside (the money codecs); the domain types below are the
@@ -9,7 +10,7 @@ import { charCount, intId, intIdParam, nonEmptyText, text, uuidV4 } from '../cor
 const especialidad = z.enum(['SOLO_VENTAS', 'SOLO_AGENTES', 'MIXTA']);
 const nombre = nonEmptyText().refine((s) => charCount(s.trim()) >= 3, 'must be at least 3 characters');
 const tipo = z.enum(['INGRESO', 'EGRESO']);
-export const origenes = ['MANUAL', 'RECARGA', 'INYECCION', 'APERTURA', 'AJUSTE'] as const;
+export const origenes = ['MANUAL', 'RECARGA', 'INYECCION', 'APERTURA', 'AJUSTE', 'ANULACION'] as const;
 
 export const cajaIdParams = z.object({ id: intIdParam });
 export const sessionIdParams = z.object({ id: intIdParam });
@@ -117,3 +118,17 @@ export const movementListItem = movementSchema
   .extend({ origen: z.enum(origenes), id_origen: z.number().nullable() })
   .meta({ id: 'CajaMovimientoDetalle' });
 export type Movement = z.output<typeof movementListItem>;
+
+export const cajaSessionsQuery = z.object({
+  estado: z.enum(['ABIERTA', 'CERRADA']).optional(),
+  id_usuario: uuidV4.optional(),
+  from: fromDate.optional(),
+  to: toDate.optional(),
+  ...pageQuery(50, 200),
+});
+export type CajaSessionsQuery = z.output<typeof cajaSessionsQuery>;
+
+export const cajaSessionItem = sessionSchema
+  .extend({ usuario: z.object({ id: z.string(), nombres: z.string() }) })
+  .meta({ id: 'CajaSesionConUsuario' });
+export type CajaSessionItem = z.output<typeof cajaSessionItem>;

@@ -6,17 +6,19 @@ import type { TipoMovimiento } from '../db/tables/cajas.js';
 import { isUniqueViolation, type Db } from '../db/transaction.js';
 import { InsufficientFundsError } from '../ledger/ledger.js';
 import { cajasError } from './cajas.errors.js';
+import { paginate } from '../core/pagination.js';
 import {
   claimOpenSession,
   findOpenSessionOf,
   findSession,
   insertMovementWithTransfer,
   lockSessionForClose,
+  sessionColumns,
   sessionMovements,
   teorico,
   toSession,
 } from './cajas.queries.js';
-import type { Movement, Session } from './cajas.schemas.js';
+import type { CajaSessionItem, CajaSessionsQuery, Movement, Session } from './cajas.schemas.js';
 import { lockCaja } from './cajas.service.js';
 
 // Cash register sessions (API.md §2): opening with a count, manual
@@ -37,6 +39,28 @@ export function sessionsServiceFactory({ db, worldAccount }: SessionsServiceDeps
 
   return {
     get,
+
+    /** A caja's sessions ("arqueos"), newest first, with their cashier. */
+    async ofCaja(cajaId: number, q: CajaSessionsQuery): Promise<{ rows: CajaSessionItem[]; total: number }> {
+      const caja = await db.selectFrom('cajas').select('id').where('id', '=', cajaId).executeTakeFirst();
+      if (!caja) throw cajasError('CAJA_NOT_FOUND', `Caja ${cajaId} not found`);
+      let base = db.selectFrom('caja_sesiones as s').innerJoin('users as u', 'u.id', 's.id_usuario').where('s.id_caja', '=', cajaId);
+      if (q.estado) base = base.where('s.estado_sesion', '=', q.estado);
+      if (q.id_usuario) base = base.where('s.id_usuario', '=', q.id_usuario);
+      if (q.from) base = base.where('s.fecha_apertura', '>=', q.from);
+      if (q.to) base = base.where('s.fecha_apertura', q.to.op, q.to.at);
+      const { rows, meta } = await paginate(base, q, (b) =>
+        b
+          .select(sessionColumns.map((c) => `s.${c}` as const))
+          .select('u.nombres as usuario_nombres')
+          .orderBy('s.fecha_apertura', 'desc')
+          .orderBy('s.id', 'desc'),
+      );
+      return {
+        rows: rows.map(({ usuario_nombres, ...s }) => ({ ...toSession(s), usuario: { id: s.id_usuario, nombres: usuario_nombres } })),
+        total: meta.total,
+      };
+    },
 
     async movements(sessionId: number) {
       await get(sessionId);

@@ -39,9 +39,35 @@ export const recargasChecks: VerifyCheck[] = [
       select count(*)::text as n
         from ledger_transfers t
         join ledger_accounts a on a.id in (t.debit_account_id, t.credit_account_id) and a.kind = 'OPERADORA'
-       where not exists (select 1 from recargas_cliente r where r.transfer_id = t.id)
+       where not exists (select 1 from recargas_cliente r where r.transfer_id = t.id or r.anulacion_transfer_id = t.id)
          and not exists (select 1 from inyecciones_operadora i where i.transfer_id = t.id)`.execute(db);
     const bad = Number(rows[0]!.n);
-    return countCheck('operator_transfers_have_records', bad, 'operator float transfers without a top-up or injection');
+    return countCheck('operator_transfers_have_records', bad, 'operator float transfers without a top-up, void or injection');
+  },
+  async (db) => {
+    // A void (API.md §6.3, §6.7): exactly one ANULACION movement and one
+    // reversing transfer (the sale's caja → its float, the same amount), and
+    // neither for a sale that was not voided.
+    const { rows } = await sql<{ n: string }>`
+      select count(*)::text as n
+        from recargas_cliente r
+        join operadoras o on o.id = r.id_operadora
+        join caja_sesiones s on s.id = r.id_caja_sesion
+        join cajas k on k.id = s.id_caja
+        left join ledger_transfers t on t.id = r.anulacion_transfer_id
+       where (select count(*) from caja_movimientos m where m.origen = 'ANULACION' and m.id_origen = r.id)
+             <> (case when r.estado = 'ANULADA' then 1 else 0 end)
+          or (r.estado = 'ANULADA' and (t.id is null or t.phase <> 'SINGLE' or t.amount <> r.monto
+              or t.debit_account_id <> k.account_id or t.credit_account_id <> o.account_id
+              or not exists (select 1 from caja_movimientos m where m.origen = 'ANULACION' and m.id_origen = r.id
+                              and m.transfer_id = t.id and m.tipo = 'EGRESO' and m.monto = r.monto and m.id_sesion_caja = r.id_caja_sesion)))`.execute(db);
+    return countCheck('voids_reverse_their_sale', Number(rows[0]!.n), 'top-ups whose void is missing, doubled or does not reverse the sale');
+  },
+  async (db) => {
+    const { rows } = await sql<{ n: string }>`
+      select count(*)::text as n from caja_movimientos m
+       where m.origen = 'ANULACION'
+         and not exists (select 1 from recargas_cliente r where r.id = m.id_origen and r.estado = 'ANULADA')`.execute(db);
+    return countCheck('void_movements_have_voided_sales', Number(rows[0]!.n), 'ANULACION movements without a voided top-up');
   },
 ];

@@ -3,6 +3,8 @@ import type { OperadoraNombre } from '../db/tables/recargas.js';
 
 export const recargasErrors = {
   OPERATOR_NOT_FOUND: 404,
+  RECARGA_NOT_FOUND: 404,
+  ALREADY_ANNULLED: 409,
   OPERATOR_INSUFFICIENT_BALANCE: 409,
   INSUFFICIENT_CASH: 409,
 } as const satisfies Record<string, ClientStatus>;

@@ -1,14 +1,22 @@
+import type { Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../auth/auth.hook.js';
-import { CASHIERS, STAFF, type Role } from '../auth/roles.js';
+import { ADMIN, CASHIERS, STAFF, type Role } from '../auth/roles.js';
 import { respondIdempotent } from '../core/idempotent-route.js';
 import { posError } from '../core/schemas.js';
+import { jsonArrayStream } from '../core/json-stream.js';
+import { historyPage } from './recargas.queries.js';
 import {
+  anularBody,
   historialQuery,
   inyeccionBody,
   inyeccionSchema,
+  operadoraParams,
+  operadoraPatchBody,
   operadoraSaldoSchema,
+  recargaParams,
   recargaBody,
   recargaSchema,
 } from './recargas.schemas.js';
@@ -20,9 +28,13 @@ const readers = { roles: STAFF };
 const denied = { 401: posError, 403: posError };
 const moneyErrors = { 400: posError, ...denied, 404: posError, 409: posError, 422: posError };
 const historialDescription =
-  'Newest first. With no query parameters, the complete history. Optional narrowing: operadora, id_caja_sesion, ' +
-  'numero_cliente (no injection has one: on injections it matches none), from/to (ISO 8601, inclusive), page (≥1) ' +
-  'and limit (1–1000, default 100).';
+  'Newest first. With neither page nor limit, the complete history, streamed as it is read. Optional narrowing: ' +
+  'operadora, id_caja_sesion, numero_cliente (exact), buscar (digits anywhere in the number; no injection has a number: ' +
+  'on injections either matches none), from/to (ISO 8601, inclusive). With page (≥1) and/or limit (1–1000, default ' +
+  '100): one page, still a bare array, and the total in the X-Total-Count header.';
+
+/** A list streamed as it is read (jsonArrayStream): Fastify pipes it instead of serializing it. */
+const sendStream = (reply: FastifyReply, stream: Readable) => reply.type('application/json; charset=utf-8').send(stream);
 
 export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService; injectionRoles: readonly Role[] }> = async (app, { recargas, injectionRoles }) => {
   app.post('/recargas/cliente', {
@@ -62,6 +74,37 @@ export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService; 
     handler: () => recargas.balances(),
   });
 
+  app.patch('/recargas/operadoras/:id', {
+    config: { roles: ADMIN },
+    schema: {
+      tags,
+      summary: 'Set an operator’s minimum float (bajo_minimo below it)',
+      security,
+      params: operadoraParams,
+      body: operadoraPatchBody,
+      response: { 200: operadoraSaldoSchema, 400: posError, ...denied, 404: posError },
+    },
+    handler: (request) => recargas.setMinimum(request.params.id, request.body.saldo_minimo),
+  });
+
+  app.post('/recargas/cliente/:id/anular', {
+    config: { roles: ADMIN, idempotent: true },
+    schema: {
+      tags,
+      summary: 'Void a mistaken top-up while its session is open',
+      description:
+        'Atomically: the float gets the amount back and the session’s cash gives it up (an ANULACION movement, EGRESO, ' +
+        'counted in total_egresos). Closed session, already voided, or not enough cash in the register: 409. Accepts ' +
+        'an Idempotency-Key header.',
+      security,
+      params: recargaParams,
+      body: anularBody,
+      response: { 200: recargaSchema, ...moneyErrors },
+    },
+    handler: (request, reply) =>
+      respondIdempotent(request, reply, 200, (idem) => recargas.annul(actorOf(request), request.params.id, request.body.motivo, idem)),
+  });
+
   app.get('/recargas/historial/clientes', {
     config: readers,
     schema: {
@@ -72,7 +115,12 @@ export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService; 
       querystring: historialQuery,
       response: { 200: z.array(recargaSchema), 400: posError, ...denied },
     },
-    handler: (request) => recargas.sales(request.query),
+    handler: async (request, reply) => {
+      const page = historyPage(request.query);
+      if (!page) return sendStream(reply, jsonArrayStream(recargas.salesChunks(request.query), (r) => z.encode(recargaSchema, r)));
+      const { rows, total } = await recargas.salesPage(request.query, page);
+      return reply.header('x-total-count', String(total)).send(rows);
+    },
   });
 
   app.get('/recargas/historial/inyecciones', {
@@ -85,6 +133,11 @@ export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService; 
       querystring: historialQuery,
       response: { 200: z.array(inyeccionSchema), 400: posError, ...denied },
     },
-    handler: (request) => recargas.injections(request.query),
+    handler: async (request, reply) => {
+      const page = historyPage(request.query);
+      if (!page) return sendStream(reply, jsonArrayStream(recargas.injectionsChunks(request.query), (r) => z.encode(inyeccionSchema, r)));
+      const { rows, total } = await recargas.injectionsPage(request.query, page);
+      return reply.header('x-total-count', String(total)).send(rows);
+    },
   });
 };

@@ -7,8 +7,10 @@ import type { Db } from '../db/transaction.js';
 import { groupCommit } from '../ledger/group-commit.js';
 import { InsufficientFundsError, postTransfer } from '../ledger/ledger.js';
 import { recargasError } from './recargas.errors.js';
-import { historyPage, saleHistory, injectionHistory } from './recargas.queries.js';
-import type { HistorialQuery, Inyeccion, Recarga } from './recargas.schemas.js';
+import { annulSale } from './voids.js';
+import { injectionChunks, injectionPage, saleChunks, salePage } from './recargas.queries.js';
+import type { HistorialQuery, Inyeccion, OperadoraSaldo, Recarga } from './recargas.schemas.js';
+import type { Page } from '../core/pagination.js';
 import { salesDecider } from './sales.batch.js';
 
 // Top-ups sold from operator floats, and injections that buy float with a
@@ -37,6 +39,15 @@ export function recargasServiceFactory({ db }: RecargasServiceDeps) {
   };
 
   const sales = groupCommit({ db, processBatch: salesDecider(), singleStatement: true });
+
+  async function balances(): Promise<OperadoraSaldo[]> {
+    // Polled by every POS before a sale: kept prepared on the server.
+    const { rows } = await sql<{ id: number; nombre_operadora: OperadoraNombre; saldo_actual: bigint; saldo_minimo: bigint }>`/*prepare*/
+      select o.id, o.nombre_operadora, a.posted as saldo_actual, o.saldo_minimo
+        from operadoras o join ledger_accounts a on a.id = o.account_id
+       order by o.id`.execute(db);
+    return rows.map((r) => ({ ...r, bajo_minimo: r.saldo_actual < r.saldo_minimo }));
+  }
 
   return {
     /**
@@ -113,17 +124,22 @@ export function recargasServiceFactory({ db }: RecargasServiceDeps) {
       });
     },
 
-    async balances() {
-      // Polled by every POS before a sale: kept prepared on the server.
-      const { rows } = await sql<{ id: number; nombre_operadora: OperadoraNombre; saldo_actual: bigint }>`/*prepare*/
-        select o.id, o.nombre_operadora, a.posted as saldo_actual
-          from operadoras o join ledger_accounts a on a.id = o.account_id
-         order by o.id`.execute(db);
-      return rows;
+    balances,
+
+    /** The float under which an operator is shown as low (bajo_minimo). */
+    async setMinimum(id: number, saldoMinimo: bigint): Promise<OperadoraSaldo> {
+      const updated = await db.updateTable('operadoras').set({ saldo_minimo: saldoMinimo }).where('id', '=', id).returning('id').executeTakeFirst();
+      if (!updated) throw recargasError('OPERATOR_NOT_FOUND', `Operator ${id} not found`);
+      return (await balances()).find((o) => o.id === id)!;
     },
 
-    sales: (q: HistorialQuery): Promise<Recarga[]> => saleHistory(db, q, historyPage(q)),
-    injections: (q: HistorialQuery): Promise<Inyeccion[]> => injectionHistory(db, q, historyPage(q)),
+    /** Voids a mistaken sale while its session is open (voids.ts). */
+    annul: (actor: Actor, id: number, motivo: string, idem?: Idempotency<Recarga>) => runIdempotent(db, idem, (trx) => annulSale(trx, actor, id, motivo)),
+
+    salesPage: (q: HistorialQuery, page: Page) => salePage(db, q, page),
+    salesChunks: (q: HistorialQuery) => saleChunks(db, q),
+    injectionsPage: (q: HistorialQuery, page: Page) => injectionPage(db, q, page),
+    injectionsChunks: (q: HistorialQuery) => injectionChunks(db, q),
   };
 }
 

@@ -217,6 +217,10 @@ function outcomeOf(row: DecidedRow, job: SaleJob, i: number): Outcome<Recarga> {
       monto: job.monto,
       fecha_hora: row.fecha_hora!,
       id_caja_sesion: job.sessionId,
+      estado: 'COMPLETADA',
+      anulada_en: null,
+      anulada_por: null,
+      motivo_anulacion: null,
     },
   };
 }

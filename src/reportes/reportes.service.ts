@@ -6,7 +6,8 @@ import { MESES, type CajaHistorial, type Dashboard, type MovimientosCaja, type R
 
 // Read-only views over the cash books for POS front ends and the console
 // (API.md §6.2, §6.7). Days and months are those of BUSINESS_TIMEZONE: a sale
-// at 23:30 in La Paz belongs to that day, not to the next UTC one.
+// at 23:30 in La Paz belongs to that day, not to the next UTC one. Sales
+// count when COMPLETADA; voided ones only as resumen's anuladas.
 
 export interface ReportesServiceDeps {
   db: Db;
@@ -80,18 +81,18 @@ export function reportesServiceFactory({ db, timezone }: ReportesServiceDeps) {
       const year = anio ?? Number(day.slice(0, 4));
       const { rows: hoy } = await sql<{ total: bigint }>`
         select coalesce(sum(monto), 0)::bigint as total from recargas_cliente
-         where fecha_hora >= ${dayStart(day)} and fecha_hora < ${dayEnd(day)}`.execute(db);
+         where estado = 'COMPLETADA' and fecha_hora >= ${dayStart(day)} and fecha_hora < ${dayEnd(day)}`.execute(db);
       const yearStart = `${year}-01-01`;
       const yearEnd = `${year}-12-31`;
       const { rows: months } = await sql<{ mes: number; total: bigint }>`
         select extract(month from fecha_hora at time zone ${timezone})::integer as mes, sum(monto)::bigint as total
           from recargas_cliente
-         where fecha_hora >= ${dayStart(yearStart)} and fecha_hora < ${dayEnd(yearEnd)}
+         where estado = 'COMPLETADA' and fecha_hora >= ${dayStart(yearStart)} and fecha_hora < ${dayEnd(yearEnd)}
          group by 1`.execute(db);
       const { rows: byOp } = await sql<{ proveedor: OperadoraNombre; total: bigint }>`
         select o.nombre_operadora as proveedor, sum(r.monto)::bigint as total
           from recargas_cliente r join operadoras o on o.id = r.id_operadora
-         where r.fecha_hora >= ${dayStart(yearStart)} and r.fecha_hora < ${dayEnd(yearEnd)}
+         where r.estado = 'COMPLETADA' and r.fecha_hora >= ${dayStart(yearStart)} and r.fecha_hora < ${dayEnd(yearEnd)}
          group by 1`.execute(db);
       const ventasHoy = hoy[0]!.total;
       return {
@@ -109,16 +110,19 @@ export function reportesServiceFactory({ db, timezone }: ReportesServiceDeps) {
       const inRange = (column: string) => sql<boolean>`${sql.ref(column)} >= ${dayStart(from)} and ${sql.ref(column)} < ${dayEnd(to)}`;
       const { rows: ops } = await sql<{ operadora: OperadoraNombre; cantidad: number; total: bigint }>`
         select o.nombre_operadora as operadora, count(r.id)::integer as cantidad, coalesce(sum(r.monto), 0)::bigint as total
-          from operadoras o left join recargas_cliente r on r.id_operadora = o.id and ${inRange('r.fecha_hora')}
+          from operadoras o
+          left join recargas_cliente r on r.id_operadora = o.id and r.estado = 'COMPLETADA' and ${inRange('r.fecha_hora')}
          group by o.id, o.nombre_operadora order by o.id`.execute(db);
       const { rows: porUsuario } = await sql<{ id_usuario: string; nombres: string; cantidad: number; total: bigint }>`
         select u.id as id_usuario, u.nombres, count(*)::integer as cantidad, sum(r.monto)::bigint as total
           from recargas_cliente r join users u on u.id = r.id_usuario
-         where ${inRange('r.fecha_hora')}
+         where r.estado = 'COMPLETADA' and ${inRange('r.fecha_hora')}
          group by u.id, u.nombres order by total desc, u.nombres, u.id`.execute(db);
       const { rows: iny } = await sql<{ cantidad: number; total: bigint }>`
         select count(*)::integer as cantidad, coalesce(sum(monto), 0)::bigint as total
           from inyecciones_operadora where ${inRange('fecha_hora')}`.execute(db);
+      const { rows: voids } = await sql<{ n: number }>`
+        select count(*)::integer as n from recargas_cliente where estado = 'ANULADA' and ${inRange('fecha_hora')}`.execute(db);
       const sesiones = await db
         .selectFrom('caja_sesiones')
         .select(['id', 'id_caja', 'id_usuario', 'estado_sesion', 'diferencia', 'observacion'])
@@ -128,13 +132,14 @@ export function reportesServiceFactory({ db, timezone }: ReportesServiceDeps) {
       const { rows: porDia } = await sql<{ dia: string; cantidad: number; total: bigint }>`
         select d::date::text as dia, count(r.id)::integer as cantidad, coalesce(sum(r.monto), 0)::bigint as total
           from generate_series(${from}::date, ${to}::date, interval '1 day') d
-          left join recargas_cliente r on r.fecha_hora >= (d::date::timestamp at time zone ${timezone})
+          left join recargas_cliente r on r.estado = 'COMPLETADA'
+                                      and r.fecha_hora >= (d::date::timestamp at time zone ${timezone})
                                       and r.fecha_hora < ((d::date + 1)::timestamp at time zone ${timezone})
          group by d order by d`.execute(db);
       return {
         from,
         to,
-        recargas: { cantidad: ops.reduce((n, o) => n + o.cantidad, 0), total: ops.reduce((n, o) => n + o.total, 0n), anuladas: 0 },
+        recargas: { cantidad: ops.reduce((n, o) => n + o.cantidad, 0), total: ops.reduce((n, o) => n + o.total, 0n), anuladas: voids[0]!.n },
         por_operadora: ops,
         por_usuario: porUsuario,
         inyecciones: iny[0]!,

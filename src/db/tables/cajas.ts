@@ -6,7 +6,7 @@ import type { ColumnType, Generated } from 'kysely';
 export type Especialidad = 'SOLO_VENTAS' | 'SOLO_AGENTES' | 'MIXTA';
 export type EstadoSesion = 'ABIERTA' | 'CERRADA';
 export type TipoMovimiento = 'INGRESO' | 'EGRESO';
-export type OrigenMovimiento = 'MANUAL' | 'RECARGA' | 'INYECCION' | 'APERTURA' | 'AJUSTE';
+export type OrigenMovimiento = 'MANUAL' | 'RECARGA' | 'INYECCION' | 'APERTURA' | 'AJUSTE' | 'ANULACION';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 

@@ -5,6 +5,7 @@ import type { ColumnType, Generated } from 'kysely';
 
 export const OPERADORAS = ['Tigo', 'Entel', 'Viva'] as const;
 export type OperadoraNombre = (typeof OPERADORAS)[number];
+export type EstadoRecarga = 'COMPLETADA' | 'ANULADA';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
@@ -13,6 +14,7 @@ export interface RecargasTables {
     id: Generated<number>;
     nombre_operadora: OperadoraNombre;
     account_id: bigint;
+    saldo_minimo: Generated<bigint>;
   };
   recargas_cliente: {
     id: Generated<number>;
@@ -25,6 +27,11 @@ export interface RecargasTables {
     fecha_hora: Timestamp;
     /** Its RECARGA movement's id (caja_movimientos_todos); null for top-ups sold before migration 004. */
     movimiento_id: number | null;
+    estado: Generated<EstadoRecarga>;
+    anulada_en: Date | null;
+    anulada_por: string | null;
+    motivo_anulacion: string | null;
+    anulacion_transfer_id: bigint | null;
   };
   inyecciones_operadora: {
     id: Generated<number>;

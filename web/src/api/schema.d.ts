@@ -595,6 +595,94 @@ export interface paths {
         };
         trace?: never;
     };
+    "/cajas/{id}/sesiones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A cash register’s sessions (arqueos), newest first, with their cashier
+         * @description Each as GET /cajas/sesion/:id plus usuario {id, nombres}. Filters: estado (ABIERTA|CERRADA), id_usuario, from/to (ISO 8601 on fecha_apertura, inclusive). page (default 1) and limit (1–200, default 50): a bare array, the total in the X-Total-Count header.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    estado?: "ABIERTA" | "CERRADA";
+                    /** @description ISO 8601, inclusive (seconds optional; no zone means UTC); a bare date means its start (UTC) */
+                    from?: string;
+                    id_usuario?: string;
+                    /** @description Items per page, 1–200 (default 50) */
+                    limit?: string;
+                    /** @description Page number, ≥ 1 (default 1) */
+                    page?: string;
+                    /** @description ISO 8601, inclusive (seconds optional; no zone means UTC); a bare date (2025-12-31) covers the whole day (UTC) */
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CajaSesionConUsuario"][];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cajas/abrir": {
         parameters: {
             query?: never;
@@ -2957,6 +3045,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/recargas/cliente/{id}/anular": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Void a mistaken top-up while its session is open
+         * @description Atomically: the float gets the amount back and the session’s cash gives it up (an ANULACION movement, EGRESO, counted in total_egresos). Closed session, already voided, or not enough cash in the register: 409. Accepts an Idempotency-Key header.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        motivo: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RecargaCliente"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/recargas/historial/clientes": {
         parameters: {
             query?: never;
@@ -2966,11 +3155,13 @@ export interface paths {
         };
         /**
          * History of client top-ups
-         * @description Newest first. With no query parameters, the complete history. Optional narrowing: operadora, id_caja_sesion, numero_cliente (no injection has one: on injections it matches none), from/to (ISO 8601, inclusive), page (≥1) and limit (1–1000, default 100).
+         * @description Newest first. With neither page nor limit, the complete history, streamed as it is read. Optional narrowing: operadora, id_caja_sesion, numero_cliente (exact), buscar (digits anywhere in the number; no injection has a number: on injections either matches none), from/to (ISO 8601, inclusive). With page (≥1) and/or limit (1–1000, default 100): one page, still a bare array, and the total in the X-Total-Count header.
          */
         get: {
             parameters: {
                 query?: {
+                    /** @description Digits found anywhere in numero_cliente (numero_cliente itself matches exactly) */
+                    buscar?: string;
                     /** @description ISO 8601, inclusive (seconds optional; no zone means UTC); a bare date means its start (UTC) */
                     from?: string;
                     id_caja_sesion?: string;
@@ -3042,11 +3233,13 @@ export interface paths {
         };
         /**
          * History of operator injections
-         * @description Newest first. With no query parameters, the complete history. Optional narrowing: operadora, id_caja_sesion, numero_cliente (no injection has one: on injections it matches none), from/to (ISO 8601, inclusive), page (≥1) and limit (1–1000, default 100).
+         * @description Newest first. With neither page nor limit, the complete history, streamed as it is read. Optional narrowing: operadora, id_caja_sesion, numero_cliente (exact), buscar (digits anywhere in the number; no injection has a number: on injections either matches none), from/to (ISO 8601, inclusive). With page (≥1) and/or limit (1–1000, default 100): one page, still a bare array, and the total in the X-Total-Count header.
          */
         get: {
             parameters: {
                 query?: {
+                    /** @description Digits found anywhere in numero_cliente (numero_cliente itself matches exactly) */
+                    buscar?: string;
                     /** @description ISO 8601, inclusive (seconds optional; no zone means UTC); a bare date means its start (UTC) */
                     from?: string;
                     id_caja_sesion?: string;
@@ -3210,6 +3403,87 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/recargas/operadoras/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Set an operator’s minimum float (bajo_minimo below it) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Amount: a JSON number with at most 2 decimals */
+                        saldo_minimo: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OperadoraSaldo"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PosError"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/recargas/operadoras/saldos": {
@@ -4302,7 +4576,7 @@ export interface components {
             monto: number;
             motivo: string;
             /** @enum {string} */
-            origen: "MANUAL" | "RECARGA" | "INYECCION" | "APERTURA" | "AJUSTE";
+            origen: "MANUAL" | "RECARGA" | "INYECCION" | "APERTURA" | "AJUSTE" | "ANULACION";
             /** @enum {string} */
             tipo: "INGRESO" | "EGRESO";
         };
@@ -4319,7 +4593,7 @@ export interface components {
             monto: number;
             motivo: string;
             /** @enum {string} */
-            origen: "MANUAL" | "RECARGA" | "INYECCION" | "APERTURA" | "AJUSTE";
+            origen: "MANUAL" | "RECARGA" | "INYECCION" | "APERTURA" | "AJUSTE" | "ANULACION";
             /** @enum {string} */
             tipo: "INGRESO" | "EGRESO";
         };
@@ -4393,6 +4667,72 @@ export interface components {
             total_egresos: number;
             /** @description Amount: a JSON number with at most 2 decimals */
             total_ingresos: number;
+        };
+        CajaSesionConUsuario: {
+            conteo: {
+                cantidad: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                denominacion: number;
+            }[] | null;
+            diferencia: number | null;
+            /** @enum {string} */
+            estado_sesion: "ABIERTA" | "CERRADA";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
+            fecha_apertura: string;
+            fecha_cierre: string | null;
+            id: number;
+            id_caja: number;
+            id_usuario: string;
+            monto_final_real: number | null;
+            /** @description Amount: a JSON number with at most 2 decimals */
+            monto_final_teorico: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
+            monto_inicial: number;
+            observacion: string | null;
+            /** @description Amount: a JSON number with at most 2 decimals */
+            total_egresos: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
+            total_ingresos: number;
+            usuario: {
+                id: string;
+                nombres: string;
+            };
+        };
+        CajaSesionConUsuarioInput: {
+            conteo: {
+                cantidad: number;
+                /** @description Amount: a JSON number with at most 2 decimals */
+                denominacion: number;
+            }[] | null;
+            diferencia: number | null;
+            /** @enum {string} */
+            estado_sesion: "ABIERTA" | "CERRADA";
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
+            fecha_apertura: string;
+            fecha_cierre: string | null;
+            id: number;
+            id_caja: number;
+            id_usuario: string;
+            monto_final_real: number | null;
+            /** @description Amount: a JSON number with at most 2 decimals */
+            monto_final_teorico: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
+            monto_inicial: number;
+            observacion: string | null;
+            /** @description Amount: a JSON number with at most 2 decimals */
+            total_egresos: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
+            total_ingresos: number;
+            usuario: {
+                id: string;
+                nombres: string;
+            };
         };
         /**
          * @example {
@@ -4807,29 +5147,41 @@ export interface components {
          * @example {
          *       "id": 1,
          *       "nombre_operadora": "Tigo",
-         *       "saldo_actual": 89.5
+         *       "saldo_actual": 89.5,
+         *       "saldo_minimo": 100,
+         *       "bajo_minimo": true
          *     }
          */
         OperadoraSaldo: {
+            /** @description saldo_actual < saldo_minimo */
+            bajo_minimo: boolean;
             id: number;
             /** @enum {string} */
             nombre_operadora: "Tigo" | "Entel" | "Viva";
             /** @description Amount: a JSON number with at most 2 decimals */
             saldo_actual: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
+            saldo_minimo: number;
         };
         /**
          * @example {
          *       "id": 1,
          *       "nombre_operadora": "Tigo",
-         *       "saldo_actual": 89.5
+         *       "saldo_actual": 89.5,
+         *       "saldo_minimo": 100,
+         *       "bajo_minimo": true
          *     }
          */
         OperadoraSaldoInput: {
+            /** @description saldo_actual < saldo_minimo */
+            bajo_minimo: boolean;
             id: number;
             /** @enum {string} */
             nombre_operadora: "Tigo" | "Entel" | "Viva";
             /** @description Amount: a JSON number with at most 2 decimals */
             saldo_actual: number;
+            /** @description Amount: a JSON number with at most 2 decimals */
+            saldo_minimo: number;
         };
         PosError: {
             /** @description Machine-readable reason, e.g. SESSION_CLOSED, VALIDATION_ERROR */
@@ -4886,10 +5238,18 @@ export interface components {
          *       "numero_cliente": "78945612",
          *       "monto": 10.5,
          *       "fecha_hora": "2026-01-15T12:00:00.000Z",
-         *       "id_caja_sesion": 101
+         *       "id_caja_sesion": 101,
+         *       "estado": "COMPLETADA",
+         *       "anulada_en": null,
+         *       "anulada_por": null,
+         *       "motivo_anulacion": null
          *     }
          */
         RecargaCliente: {
+            anulada_en: string | null;
+            anulada_por: string | null;
+            /** @enum {string} */
+            estado: "COMPLETADA" | "ANULADA";
             /**
              * Format: date-time
              * @description ISO 8601 UTC
@@ -4899,6 +5259,7 @@ export interface components {
             id_caja_sesion: number;
             /** @description Amount: a JSON number with at most 2 decimals */
             monto: number;
+            motivo_anulacion: string | null;
             numero_cliente: string;
             /** @enum {string} */
             operadora: "Tigo" | "Entel" | "Viva";
@@ -4910,10 +5271,18 @@ export interface components {
          *       "numero_cliente": "78945612",
          *       "monto": 10.5,
          *       "fecha_hora": "2026-01-15T12:00:00.000Z",
-         *       "id_caja_sesion": 101
+         *       "id_caja_sesion": 101,
+         *       "estado": "COMPLETADA",
+         *       "anulada_en": null,
+         *       "anulada_por": null,
+         *       "motivo_anulacion": null
          *     }
          */
         RecargaClienteInput: {
+            anulada_en: string | null;
+            anulada_por: string | null;
+            /** @enum {string} */
+            estado: "COMPLETADA" | "ANULADA";
             /**
              * Format: date-time
              * @description ISO 8601 UTC
@@ -4923,6 +5292,7 @@ export interface components {
             id_caja_sesion: number;
             /** @description Amount: a JSON number with at most 2 decimals */
             monto: number;
+            motivo_anulacion: string | null;
             numero_cliente: string;
             /** @enum {string} */
             operadora: "Tigo" | "Entel" | "Viva";

@@ -23,6 +23,7 @@ const ORIGEN: Record<Schemas['CajaMovimientoDetalle']['origen'], string> = {
   INYECCION: 'Inyección',
   APERTURA: 'Apertura',
   AJUSTE: 'Ajuste',
+  ANULACION: 'Anulación',
 };
 
 export function MovementsTable({ movs }: { movs: Schemas['CajaMovimientoDetalle'][] }) {
