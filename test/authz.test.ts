@@ -54,6 +54,7 @@ const matrix: Record<string, { roles: P[] | 'public'; conductorOwn?: boolean }> 
   'GET /recargas/historial/inyecciones': { roles: STAFF },
   'PATCH /recargas/operadoras/:id': { roles: ADMIN },
   'POST /recargas/cliente/:id/anular': { roles: ADMIN },
+  'GET /recargas/cliente/:id': { roles: STAFF },
   'GET /cajas/:id/sesiones': { roles: STAFF },
   'POST /drivers': { roles: ADMIN },
   'GET /drivers': { roles: STAFF },

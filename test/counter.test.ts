@@ -116,6 +116,8 @@ test('voiding a top-up: the float gets it back, the session gives it up, once, o
   assert.equal(again.json().code, 'ALREADY_ANNULLED');
   const history = await ctx.ok('GET', `/recargas/historial/clientes?id_caja_sesion=${session.id}`, admin);
   assert.equal(history[0].estado, 'ANULADA');
+  assert.deepEqual(await ctx.ok('GET', `/recargas/cliente/${sale.id}`, auth), v, 'one top-up, as its ticket reads it');
+  assert.equal((await ctx.call('GET', '/recargas/cliente/999999', admin)).statusCode, 404);
 
   // Not enough cash in the register to give back.
   const sale2 = await ctx.ok('POST', '/recargas/cliente', auth, { operadora: 'Viva', numero_cliente: '71112222', monto: 20, id_caja_sesion: session.id });

@@ -91,3 +91,6 @@ export async function* injectionChunks(db: Db, q: HistorialQuery): AsyncGenerato
     after = { at: last.fecha_hora, id: last.id };
   }
 }
+
+export const findSale = (db: Db, id: number): Promise<Recarga | undefined> =>
+  sales(db, {}).select(saleColumns).where('r.id', '=', id).executeTakeFirst();

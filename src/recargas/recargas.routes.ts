@@ -87,6 +87,18 @@ export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService; 
     handler: (request) => recargas.setMinimum(request.params.id, request.body.saldo_minimo),
   });
 
+  app.get('/recargas/cliente/:id', {
+    config: readers,
+    schema: {
+      tags,
+      summary: 'One client top-up (for its ticket)',
+      security,
+      params: recargaParams,
+      response: { 200: recargaSchema, 400: posError, ...denied, 404: posError },
+    },
+    handler: (request) => recargas.sale(request.params.id),
+  });
+
   app.post('/recargas/cliente/:id/anular', {
     config: { roles: ADMIN, idempotent: true },
     schema: {

@@ -8,7 +8,7 @@ import { groupCommit } from '../ledger/group-commit.js';
 import { InsufficientFundsError, postTransfer } from '../ledger/ledger.js';
 import { recargasError } from './recargas.errors.js';
 import { annulSale } from './voids.js';
-import { injectionChunks, injectionPage, saleChunks, salePage } from './recargas.queries.js';
+import { findSale, injectionChunks, injectionPage, saleChunks, salePage } from './recargas.queries.js';
 import type { HistorialQuery, Inyeccion, OperadoraSaldo, Recarga } from './recargas.schemas.js';
 import type { Page } from '../core/pagination.js';
 import { salesDecider } from './sales.batch.js';
@@ -135,6 +135,12 @@ export function recargasServiceFactory({ db }: RecargasServiceDeps) {
 
     /** Voids a mistaken sale while its session is open (voids.ts). */
     annul: (actor: Actor, id: number, motivo: string, idem?: Idempotency<Recarga>) => runIdempotent(db, idem, (trx) => annulSale(trx, actor, id, motivo)),
+
+    async sale(id: number): Promise<Recarga> {
+      const sale = await findSale(db, id);
+      if (!sale) throw recargasError('RECARGA_NOT_FOUND', `Top-up ${id} not found`);
+      return sale;
+    },
 
     salesPage: (q: HistorialQuery, page: Page) => salePage(db, q, page),
     salesChunks: (q: HistorialQuery) => saleChunks(db, q),
