@@ -1,17 +1,21 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import { getSession, logout, onSession, type Role, type Session } from './api/client';
+import { ApiError, api, getSession, logout, onSession, run, type Role, type Session } from './api/client';
+import { shop } from './format';
+import { Arqueos } from './pages/Arqueos';
 import { Cajas } from './pages/Cajas';
+import { Dashboard } from './pages/Dashboard';
 import { History } from './pages/History';
 import { Injections } from './pages/Injections';
 import { Login } from './pages/Login';
 import { Drivers, Points } from './pages/Directory';
 import { SessionView, Shift } from './pages/Shift';
 import { ShiftReport } from './pages/ShiftReport';
+import { Ticket } from './pages/Ticket';
 import { Topups } from './pages/Topups';
 import { Users } from './pages/Users';
 import { DriverWallet, MyWallet } from './pages/Wallet';
 import { match, navigate, useRoute } from './router';
-import { ConfirmProvider } from './ui';
+import { ConfirmProvider, OfflineBanner, useConfirm } from './ui';
 
 const A: Role = 'Administrador';
 const O: Role = 'Operador';
@@ -22,29 +26,34 @@ interface Page {
   path: string;
   /** Shown in the menu under this label (omit for detail pages). */
   label?: string;
-  group?: 'Caja' | 'Administración' | 'Billeteras';
+  group?: 'Recargas de saldo (teléfonos)' | 'Administración' | 'Billeteras de conductores';
   roles: Role[];
   render: (params: Record<string, string>, session: Session) => ReactNode;
 }
 
 // Nothing is shown to a role that cannot use it: the menu and the pages are
 // filtered by the same table (the API refuses anyway).
+const PHONES = 'Recargas de saldo (teléfonos)' as const;
+const WALLETS = 'Billeteras de conductores' as const;
 const PAGES: Page[] = [
-  { path: '/caja', label: 'Mi caja', group: 'Caja', roles: [A, O], render: (_, s) => <Shift session={s} /> },
+  { path: '/tablero', label: 'Tablero del día', group: 'Administración', roles: [A, U], render: () => <Dashboard /> },
+  { path: '/caja', label: 'Mi caja', group: PHONES, roles: [A, O], render: (_, s) => <Shift session={s} /> },
   { path: '/caja/sesion/:id', roles: [A, O, U], render: (p, s) => <SessionView id={Number(p.id)} session={s} /> },
   { path: '/caja/sesion/:id/reporte', roles: [A, O, U], render: (p, s) => <ShiftReport id={Number(p.id)} session={s} /> },
-  { path: '/historial', label: 'Historial de recargas', group: 'Caja', roles: [A, O, U], render: () => <History /> },
-  { path: '/cajas', label: 'Cajas', group: 'Administración', roles: [A, U], render: (_, s) => <Cajas session={s} /> },
-  { path: '/inyecciones', label: 'Inyecciones', group: 'Administración', roles: [A], render: (_, s) => <Injections session={s} /> },
+  { path: '/historial', label: 'Historial de ventas', group: PHONES, roles: [A, O, U], render: (_, s) => <History session={s} /> },
+  { path: '/ticket/:id', roles: [A, O, U], render: (p) => <Ticket id={Number(p.id)} /> },
+  { path: '/cajas', label: 'Cajas y arqueos', group: 'Administración', roles: [A, U], render: (_, s) => <Cajas session={s} /> },
+  { path: '/cajas/:id/sesiones', roles: [A, O, U], render: (p) => <Arqueos cajaId={Number(p.id)} /> },
+  { path: '/inyecciones', label: 'Inyecciones de saldo', group: 'Administración', roles: [A], render: (_, s) => <Injections session={s} /> },
   { path: '/usuarios', label: 'Usuarios y roles', group: 'Administración', roles: [A], render: (_, s) => <Users session={s} /> },
-  { path: '/wallets/recargas', label: 'Recargas en efectivo', group: 'Billeteras', roles: [A, O, U], render: (_, s) => <Topups session={s} /> },
-  { path: '/wallets/conductores', label: 'Conductores', group: 'Billeteras', roles: [A, O, U], render: (_, s) => <Drivers session={s} /> },
-  { path: '/wallets/puntos', label: 'Puntos de cobro', group: 'Billeteras', roles: [A, O, U], render: (_, s) => <Points session={s} /> },
+  { path: '/wallets/recargas', label: 'Efectivo recibido', group: WALLETS, roles: [A, O, U], render: (_, s) => <Topups session={s} /> },
+  { path: '/wallets/conductores', label: 'Conductores', group: WALLETS, roles: [A, O, U], render: (_, s) => <Drivers session={s} /> },
+  { path: '/wallets/puntos', label: 'Puntos de cobro', group: WALLETS, roles: [A, O, U], render: (_, s) => <Points session={s} /> },
   { path: '/wallets/conductor/:id', roles: [A, O, U], render: (p, s) => <DriverWallet driverId={p.id!} session={s} /> },
-  { path: '/mi-billetera', label: 'Mi billetera', group: 'Billeteras', roles: [C], render: (_, s) => <MyWallet session={s} /> },
+  { path: '/mi-billetera', label: 'Mi billetera', group: WALLETS, roles: [C], render: (_, s) => <MyWallet session={s} /> },
 ];
 
-const HOME: Record<Role, string> = { Administrador: '/caja', Operador: '/caja', Usuario: '/historial', Conductor: '/mi-billetera' };
+const HOME: Record<Role, string> = { Administrador: '/tablero', Operador: '/caja', Usuario: '/tablero', Conductor: '/mi-billetera' };
 
 export function App() {
   const [session, setSessionState] = useState<Session | null>(getSession);
@@ -75,14 +84,12 @@ export function App() {
       <div className="shell">
         <header className="topbar no-print">
           <a className="brand" href={`#${HOME[role]}`}>
-            Consola de caja
+            {shop().shopName}
           </a>
           <div className="who">
             <span className="who-name">{session.user.nombres}</span>
             <span className="badge info">{role}</span>
-            <button type="button" className="ghost small" onClick={() => void logout().then(() => navigate('/'))}>
-              Cerrar sesión
-            </button>
+            <LogoutButton role={role} />
           </div>
         </header>
         <nav className="sidebar no-print" aria-label="Menú principal">
@@ -100,9 +107,35 @@ export function App() {
           ))}
         </nav>
         <main className="content" key={path}>
+          <OfflineBanner />
           {found.page.render(found.params, session)}
         </main>
       </div>
     </ConfirmProvider>
+  );
+}
+
+/** «Salir» ends the login; a cashier whose caja is still open is told first. */
+function LogoutButton({ role }: { role: Role }) {
+  const confirm = useConfirm();
+  const out = async () => {
+    if (role === 'Operador' || role === 'Administrador') {
+      const open = await run(() => api.GET('/cajas/sesion-activa')).catch((err: unknown) => (err instanceof ApiError && err.status === 404 ? null : undefined));
+      if (open) {
+        const ok = await confirm({
+          title: 'Su caja sigue abierta',
+          body: <p>Puede salir y volver más tarde: la caja queda abierta a su nombre. Para terminar el turno, use «Cerrar caja» antes de salir.</p>,
+          confirmLabel: 'Salir de todos modos',
+        });
+        if (!ok) return;
+      }
+    }
+    await logout();
+    navigate('/');
+  };
+  return (
+    <button type="button" className="ghost small" onClick={() => void out()}>
+      Salir
+    </button>
   );
 }

@@ -1,15 +1,17 @@
-// Client-side CSV export of what the API returned (RFC 4180, UTF-8 with BOM
-// so spreadsheet programs pick the encoding).
+// Client-side CSV export of what the API returned, for a Spanish spreadsheet:
+// ";" between cells (a comma is the decimal mark), UTF-8 with a BOM so the
+// encoding is picked up, Spanish headers, local times and amounts with a
+// decimal comma (format.ts csvAmount).
 
 function cell(value: unknown): string {
   let s = value === null || value === undefined ? '' : String(value);
   // Spreadsheet formula injection: a text cell may not start a formula.
-  if (/^[=@\t\r]/.test(s) || (/^[+-]/.test(s) && !/^[+-]?\d+(\.\d+)?$/.test(s))) s = `'${s}`;
-  return /[",\n\r]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+  if (/^[=@\t\r]/.test(s) || (/^[+-]/.test(s) && !/^[+-]?\d+([.,]\d+)?$/.test(s))) s = `'${s}`;
+  return /[";\n\r]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function toCsv(header: string[], rows: unknown[][]): string {
-  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+  return [header, ...rows].map((r) => r.map(cell).join(';')).join('\r\n') + '\r\n';
 }
 
 export function downloadCsv(filename: string, text: string) {

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import { ApiError, newIdempotencyKey } from './api/client';
+import { ApiError, connection, newIdempotencyKey, onConnection } from './api/client';
+import { time } from './format';
 
 // ---- data loading
 
@@ -60,8 +61,7 @@ export function useIdempotency() {
     },
     settle(err?: unknown) {
       // Keep the key only when the outcome is unknown (no answer, or a 5xx).
-      const unknownOutcome = err instanceof ApiError && (err.status === 0 || err.status >= 500);
-      if (!unknownOutcome) pending.current = null;
+      if (!(err instanceof ApiError && err.unknownOutcome)) pending.current = null;
     },
   };
 }
@@ -70,20 +70,11 @@ export function useIdempotency() {
 
 export function ErrorBox({ error, title }: { error: ApiError | string | undefined | null; title?: string }) {
   if (!error) return null;
-  const e = typeof error === 'string' ? new ApiError(0, error) : error;
+  const message = typeof error === 'string' ? error : error.message;
   return (
     <div className="error" role="alert">
       {title && <strong>{title}: </strong>}
-      {e.problems.length > 1 ? (
-        <ul>
-          {e.problems.map((p) => (
-            <li key={p}>{p}</li>
-          ))}
-        </ul>
-      ) : (
-        <span>{e.message}</span>
-      )}
-      {e.status > 0 && <span className="muted small"> (HTTP {e.status}{e.code ? ` · ${e.code}` : ''})</span>}
+      <span>{message}</span>
     </div>
   );
 }
@@ -136,8 +127,7 @@ export function Badge({ tone, children }: { tone: 'ok' | 'warn' | 'bad' | 'info'
   return <span className={`badge ${tone}`}>{children}</span>;
 }
 
-export const fmtDate = (iso: string | null | undefined) =>
-  iso ? new Date(iso).toLocaleString('es-BO', { dateStyle: 'short', timeStyle: 'short' }) : '—';
+export { dateTime as fmtDate } from './format';
 
 export function Pager({ page, totalPages, onPage }: { page: number; totalPages: number; onPage: (p: number) => void }) {
   if (totalPages <= 1) return null;
@@ -163,7 +153,12 @@ export function Modal({ open, title, onClose, children }: { open: boolean; title
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
-    if (open && !d.open) d.showModal();
+    if (open && !d.open) {
+      d.showModal();
+      // showModal focuses the first focusable element ("Cancelar"); the
+      // dialog says which one Enter should press instead.
+      d.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+    }
     if (!open && d.open) d.close();
   }, [open]);
   return (
@@ -213,7 +208,7 @@ export function ConfirmProvider({ children }: { children: ReactNode }) {
             <button type="button" className="ghost" onClick={() => answer(false)}>
               Cancelar
             </button>
-            <button type="submit" className={req?.danger ? 'danger' : 'primary'} autoFocus>
+            <button type="submit" className={req?.danger ? 'danger' : 'primary'} data-autofocus>
               {req?.confirmLabel ?? 'Confirmar'}
             </button>
           </div>
@@ -240,4 +235,34 @@ export function Flash({ msg }: { msg: string | null }) {
       {msg}
     </div>
   ) : null;
+}
+
+/** "Actualizado a las 14:05:09" under live data; says when the data may be old. */
+export function Updated({ at, offline }: { at: Date | null; offline: boolean }) {
+  if (!at) return null;
+  return (
+    <span className={offline ? 'stale' : 'muted'}>
+      {offline ? 'Sin conexión: datos de las ' : 'Actualizado a las '}
+      {time(at)}
+    </span>
+  );
+}
+
+/** The connection as the API client sees it, re-rendering when it changes. */
+export function useConnection() {
+  const [state, setState] = useState(connection);
+  useEffect(() => onConnection(() => setState(connection())), []);
+  return state;
+}
+
+/** A banner across the top while the server does not answer. */
+export function OfflineBanner() {
+  const { offline, lastAnswer } = useConnection();
+  if (!offline) return null;
+  return (
+    <div className="offline-banner" role="alert">
+      Sin conexión con el servidor{lastAnswer ? ` desde las ${time(lastAnswer)}` : ''}. Lo que ve puede estar desactualizado; no repita
+      una venta sin verificarla.
+    </div>
+  );
 }

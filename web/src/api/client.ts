@@ -1,6 +1,7 @@
 // The console's only way to the server: openapi-fetch over the types generated
 // from the service's own OpenAPI document (schema.d.ts, `npm run gen:api`).
 import createClient from 'openapi-fetch';
+import { messageFor } from '../messages';
 import type { components, paths } from './schema';
 
 export type Schemas = components['schemas'];
@@ -77,59 +78,102 @@ function refreshTokens(): Promise<boolean> {
   return refreshing;
 }
 
-// ---- errors: both response families, shown as the API said them
+// ---- errors: both response families, told in plain Spanish by their code
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    /** Validation problems, one per line (POS `message: string[]`, wallet `error.details`). */
-    readonly problems: string[] = [],
+    /** The fields a validation refused (by name). */
+    readonly fields: string[] = [],
     readonly code?: string,
   ) {
     super(message);
   }
-  /** The problem for one field ("numero_cliente: ..."), to show next to it. */
+  /** Whether the request may have done its work anyway: no answer, or a server error. */
+  get unknownOutcome() {
+    return this.status === 0 || this.status >= 500;
+  }
+  /** A note for one field the server refused, to show next to it. */
   forField(field: string): string | undefined {
-    const p = this.problems.find((m) => m.startsWith(`${field}:`) || m.startsWith(`body.${field}:`));
-    return p?.slice(p.indexOf(':') + 1).trim();
+    return this.fields.includes(field) ? 'Revise este dato' : undefined;
   }
 }
 
+/** "numero_cliente: must be …" or {field, message} → the field's name. */
+const fieldOf = (problem: unknown): string | undefined => {
+  if (problem && typeof problem === 'object' && 'field' in problem) return String((problem as { field: unknown }).field).replace(/^body\./, '');
+  const text = String(problem);
+  const i = text.indexOf(':');
+  return i > 0 ? text.slice(0, i).replace(/^body\./, '') : undefined;
+};
+
 function toApiError(status: number, body: unknown): ApiError {
+  let code: string | undefined;
+  let problems: unknown[] = [];
   if (body && typeof body === 'object') {
-    const b = body as { message?: unknown; error?: unknown; success?: unknown };
+    const b = body as { message?: unknown; error?: unknown; success?: unknown; code?: unknown };
     if (b.success === false) {
       const err = (b.error ?? {}) as { code?: string; details?: unknown };
-      const problems = Array.isArray(err.details)
-        ? err.details.map((d: { message?: string } | string) => (typeof d === 'string' ? d : String(d.message ?? ''))).filter(Boolean)
-        : [];
-      return new ApiError(status, String(b.message ?? 'Error'), problems, err.code);
+      code = err.code;
+      if (Array.isArray(err.details)) problems = err.details;
+    } else {
+      code = typeof b.code === 'string' ? b.code : undefined;
+      if (Array.isArray(b.message)) problems = b.message;
     }
-    if (Array.isArray(b.message)) return new ApiError(status, b.message.join('\n'), b.message.map(String), typeof b.error === 'string' ? b.error : undefined);
-    if (typeof b.message === 'string') return new ApiError(status, b.message, [], typeof b.error === 'string' ? b.error : undefined);
   }
-  return new ApiError(status, status === 0 ? 'Sin conexión con el servidor' : `Error ${status}`);
+  const fields = problems.map(fieldOf).filter((f): f is string => Boolean(f));
+  return new ApiError(status, messageFor(code, status, fields), fields, code);
+}
+
+// ---- connection: when the server last answered, for the offline banner
+
+let lastAnswer: Date | null = null;
+let offline = false;
+const connectionListeners = new Set<() => void>();
+export const connection = () => ({ offline, lastAnswer });
+export function onConnection(listener: () => void) {
+  connectionListeners.add(listener);
+  return () => void connectionListeners.delete(listener);
+}
+function answered(ok: boolean) {
+  if (ok) lastAnswer = new Date();
+  if (offline === ok) {
+    offline = !ok;
+    for (const l of connectionListeners) l();
+  } else if (ok) for (const l of connectionListeners) l();
 }
 
 type Result = { data?: unknown; error?: unknown; response: Response };
 
-/**
- * Runs one typed call; on a 401 refreshes the tokens once and runs it again
- * (same arguments, so the same Idempotency-Key). Resolves with the body,
- * rejects with an ApiError carrying the API's message.
- */
-export async function run<R extends Result>(call: () => Promise<R>): Promise<NonNullable<R['data']>> {
+async function send<R extends Result>(call: () => Promise<R>): Promise<R> {
   let result: R;
   try {
     result = await call();
     if (result.response.status === 401 && session && (await refreshTokens())) result = await call();
   } catch (err) {
-    throw new ApiError(0, err instanceof Error && err.name === 'AbortError' ? 'Cancelado' : 'Sin conexión con el servidor');
+    answered(false);
+    throw new ApiError(0, err instanceof Error && err.name === 'AbortError' ? 'Cancelado.' : messageFor(undefined, 0));
   }
+  answered(true);
   if (result.response.status === 401) setSession(null);
   if (!result.response.ok) throw toApiError(result.response.status, result.error);
-  return result.data as NonNullable<R['data']>;
+  return result;
+}
+
+/**
+ * Runs one typed call; on a 401 refreshes the tokens once and runs it again
+ * (same arguments, so the same Idempotency-Key). Resolves with the body,
+ * rejects with an ApiError in plain Spanish.
+ */
+export async function run<R extends Result>(call: () => Promise<R>): Promise<NonNullable<R['data']>> {
+  return (await send(call)).data as NonNullable<R['data']>;
+}
+
+/** The same for a paged POS list: the rows and the total from X-Total-Count. */
+export async function runPaged<R extends Result>(call: () => Promise<R>): Promise<{ rows: NonNullable<R['data']>; total: number }> {
+  const result = await send(call);
+  return { rows: result.data as NonNullable<R['data']>, total: Number(result.response.headers.get('x-total-count') ?? 0) };
 }
 
 // ---- idempotency keys

@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, api, run, type Schemas, type Session } from '../api/client';
-import { centsToNumber, fmtPos, formatCents, parseInputCents } from '../money';
+import { money, pos as fmtPos } from '../format';
+import { centsToNumber, parseInputCents } from '../money';
+import { especialidadLabel } from './ShiftTables';
 import { CreateCard } from '../components';
 import { asApiError, Badge, Card, ErrorBox, Field, useConfirm, useFlash, useLoad } from '../ui';
 
@@ -51,6 +53,7 @@ export function Cajas({ session }: { session: Session }) {
                 <th className="num">Saldo</th>
                 <th>Estado</th>
                 <th>Sesión abierta</th>
+                <th>Sesiones</th>
                 {isAdmin && <th />}
               </tr>
             </thead>
@@ -69,10 +72,13 @@ export function Cajas({ session }: { session: Session }) {
                   <tr key={c.id}>
                     <td>{c.id}</td>
                     <td>{c.nombre}</td>
-                    <td>{c.especialidad}</td>
+                    <td>{especialidadLabel(c.especialidad)}</td>
                     <td className="num">{fmtPos(c.saldo)}</td>
                     <td>{c.estado ? <Badge tone="ok">Activa</Badge> : <Badge tone="muted">Inactiva</Badge>}</td>
-                    <td>{c.sesion_activa ? <a href={`#/caja/sesion/${c.sesion_activa.id}`}>Sesión #{c.sesion_activa.id}</a> : '—'}</td>
+                    <td>{c.sesion_activa ? <a href={`#/caja/sesion/${c.sesion_activa.id}`}>Sesión n.º {c.sesion_activa.id}</a> : '—'}</td>
+                    <td>
+                      <a href={`#/cajas/${c.id}/sesiones`}>Arqueos</a>
+                    </td>
                     {isAdmin && (
                       <td className="row-actions">
                         <button type="button" className="ghost small" onClick={() => setEditing(c.id)}>
@@ -107,13 +113,13 @@ function CreateCaja({ onCreated }: { onCreated: () => void }) {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const cents = saldo.trim() === '' ? 0n : parseInputCents(saldo);
-    if (cents === null) return setError(new ApiError(0, 'saldo: indique un monto con hasta dos decimales', ['saldo: indique un monto con hasta dos decimales']));
+    if (cents === null) return setError(new ApiError(0, 'El saldo inicial lleva hasta dos decimales.', ['saldo']));
     if (cents > 0n) {
       const ok = await confirm({
         title: 'Crear caja con saldo inicial',
         body: (
           <p>
-            Crear <strong>{nombre}</strong> con un saldo inicial de <strong className="amount">{formatCents(cents)}</strong> (se registra como movimiento de apertura).
+            Crear <strong>{nombre}</strong> con un saldo inicial de <strong className="amount">{money(cents)}</strong> (se registra como movimiento de apertura).
           </p>
         ),
         confirmLabel: 'Crear caja',
@@ -123,7 +129,7 @@ function CreateCaja({ onCreated }: { onCreated: () => void }) {
     try {
       const c = await run(() => api.POST('/cajas', { body: { nombre: nombre.trim(), especialidad, ...(cents > 0n ? { saldo: centsToNumber(cents) } : {}) } }));
       setError(undefined);
-      setFlash(`Caja “${c.nombre}” creada (#${c.id})`);
+      setFlash(`Caja “${c.nombre}” creada (n.º ${c.id}).`);
       setNombre('');
       setSaldo('');
       onCreated();
@@ -139,7 +145,7 @@ function CreateCaja({ onCreated }: { onCreated: () => void }) {
       </Field>
       <EspecialidadSelect value={especialidad} onChange={setEspecialidad} />
       <Field label="Saldo inicial" error={error?.forField('saldo')}>
-        {(id) => <input id={id} inputMode="decimal" value={saldo} onChange={(e) => setSaldo(e.target.value)} placeholder="0.00" />}
+        {(id) => <input id={id} inputMode="decimal" value={saldo} onChange={(e) => setSaldo(e.target.value)} placeholder="0,00" />}
       </Field>
     </CreateCard>
   );
@@ -151,7 +157,9 @@ function EspecialidadSelect({ value, onChange }: { value: Especialidad; onChange
       {(id) => (
         <select id={id} value={value} onChange={(e) => onChange(e.target.value as Especialidad)}>
           {ESPECIALIDADES.map((x) => (
-            <option key={x}>{x}</option>
+            <option key={x} value={x}>
+              {especialidadLabel(x)}
+            </option>
           ))}
         </select>
       )}
@@ -175,7 +183,7 @@ function EditCajaRow({ caja, onDone }: { caja: Schemas['Caja']; onDone: () => vo
   return (
     <tr className="editing">
       <td>{caja.id}</td>
-      <td colSpan={6}>
+      <td colSpan={7}>
         <form className="inline-form" onSubmit={save} aria-label={`Editar caja ${caja.id}`}>
           <Field label="Nombre">{(id) => <input id={id} value={nombre} onChange={(e) => setNombre(e.target.value)} autoFocus />}</Field>
           <EspecialidadSelect value={especialidad} onChange={setEspecialidad} />

@@ -1,11 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, api, run, type Session } from '../api/client';
-import { centsToNumber, fmtPos, formatCents, numberToCents, parseInputCents } from '../money';
-import { navigate } from '../router';
 import { useIdempotentSend } from '../components';
-import { Badge, Card, ErrorBox, Field, fmtDate, useConfirm, useLoad } from '../ui';
-import { CloseDialog, InyeccionForm, MovimientoForm, RecargaForm } from './ShiftForms';
-import { MovementsTable, OperatorCards } from './ShiftTables';
+import { dateTime, money, pos, zoneLabel } from '../format';
+import { centsToNumber, numberToCents, parseInputCents } from '../money';
+import { navigate } from '../router';
+import { Badge, Card, ErrorBox, Field, Updated, useConfirm, useConnection, useLoad } from '../ui';
+import { CloseDialog, differenceLabel } from './CloseDialog';
+import { InyeccionForm, MovimientoForm, RecargaForm } from './ShiftForms';
+import { especialidadLabel, MovementsTable, OperatorCards } from './ShiftTables';
 
 export { OPERADORAS, type Operadora } from '../components';
 export { InyeccionForm } from './ShiftForms';
@@ -45,19 +47,22 @@ function OpenSession({ onOpened }: { onOpened: () => void }) {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(undefined);
-    if (!caja) return setError(new ApiError(0, 'Elija una caja'));
+    if (!caja) return setError(new ApiError(0, 'Elija una caja.', ['id_caja']));
     const cents = monto.trim() === '' ? null : parseInputCents(monto);
-    if (monto.trim() !== '' && cents === null) return setError(new ApiError(0, 'Monto inicial inválido: use hasta dos decimales'));
+    if (monto.trim() !== '' && cents === null) return setError(new ApiError(0, 'El monto inicial lleva hasta dos decimales.', ['monto_inicial']));
     const inicial = cents ?? numberToCents(caja.saldo);
     const ok = await confirm({
-      title: 'Abrir sesión de caja',
+      title: 'Abrir caja',
       body: (
-        <p>
-          Abrir <strong>{caja.nombre}</strong> con un monto inicial de <strong className="amount">{formatCents(inicial)}</strong>
-          {inicial !== numberToCents(caja.saldo) && <> (el saldo registrado es {fmtPos(caja.saldo)}; la diferencia se registra como ajuste)</>}?
-        </p>
+        <>
+          <p className="confirm-amount">{money(inicial)}</p>
+          <p>
+            Abrir <strong>{caja.nombre}</strong> con este efectivo inicial
+            {inicial !== numberToCents(caja.saldo) && <> (el saldo registrado es {pos(caja.saldo)}; la diferencia se registra como ajuste)</>}.
+          </p>
+        </>
       ),
-      confirmLabel: 'Abrir sesión',
+      confirmLabel: 'Abrir caja',
     });
     if (!ok) return;
     const body = { id_caja: caja.id, ...(cents !== null ? { monto_inicial: centsToNumber(cents) } : {}) };
@@ -67,28 +72,28 @@ function OpenSession({ onOpened }: { onOpened: () => void }) {
   return (
     <>
       <h1>Mi caja</h1>
-      <Card title="Abrir sesión de caja" className="narrow">
-        <p className="muted">No tiene una sesión abierta. Elija la caja y cuente el efectivo inicial.</p>
+      <Card title="Abrir caja" className="narrow">
+        <p className="muted">No tiene una caja abierta. Elija la caja y cuente el efectivo inicial.</p>
         <form onSubmit={submit} noValidate>
-          <Field label="Caja">
+          <Field label="Caja" error={error?.forField('id_caja')}>
             {(id) => (
               <select id={id} value={cajaId} onChange={(e) => setCajaId(e.target.value)} required autoFocus>
                 <option value="">— elegir —</option>
                 {available.map((c) => (
                   <option key={c.id} value={c.id}>
-                    {c.nombre} · saldo {fmtPos(c.saldo)}
+                    {c.nombre} · {especialidadLabel(c.especialidad)} · saldo {pos(c.saldo)}
                   </option>
                 ))}
               </select>
             )}
           </Field>
-          <Field label="Monto inicial (efectivo contado)" hint={caja ? `Vacío = saldo registrado (${fmtPos(caja.saldo)})` : undefined}>
-            {(id, d) => <input id={id} aria-describedby={d} inputMode="decimal" value={monto} onChange={(e) => setMonto(e.target.value)} placeholder="0.00" />}
+          <Field label="Efectivo inicial contado" hint={caja ? `Vacío = saldo registrado (${pos(caja.saldo)})` : undefined} error={error?.forField('monto_inicial')}>
+            {(id, d) => <input id={id} aria-describedby={d} inputMode="decimal" value={monto} onChange={(e) => setMonto(e.target.value)} placeholder="0,00" />}
           </Field>
           <ErrorBox error={error ?? cajas.error} />
           {cajas.data && available.length === 0 && <p className="muted">No hay cajas activas libres.</p>}
           <button type="submit" className="primary" disabled={busy}>
-            Abrir sesión
+            Abrir caja
           </button>
         </form>
       </Card>
@@ -98,15 +103,13 @@ function OpenSession({ onOpened }: { onOpened: () => void }) {
 
 /** A session: live cash, operator balances, the money forms (if the caller may act), movements. */
 export function SessionView({ id, session }: { id: number; session: Session }) {
-  const sesion = useLoad(() => run(() => api.GET('/cajas/sesion/{id}', { params: { path: { id: String(id) } } })), [id], 10_000);
-  const balance = useLoad(() => run(() => api.GET('/cajas/sesion/{id}/balance', { params: { path: { id: String(id) } } })), [id], 10_000);
-  const movs = useLoad(() => run(() => api.GET('/cajas/sesion/{id}/movimientos', { params: { path: { id: String(id) } } })), [id], 10_000);
+  const path = { params: { path: { id: String(id) } } };
+  const sesion = useLoad(() => run(() => api.GET('/cajas/sesion/{id}', path)), [id], 10_000);
+  const movs = useLoad(() => run(() => api.GET('/cajas/sesion/{id}/movimientos', path)), [id], 10_000);
   const saldos = useLoad(() => run(() => api.GET('/recargas/operadoras/saldos')), [], 10_000);
   const cajaId = sesion.data?.id_caja;
-  const caja = useLoad(
-    () => (cajaId ? run(() => api.GET('/cajas/{id}', { params: { path: { id: String(cajaId) } } })) : Promise.resolve(undefined)),
-    [cajaId],
-  );
+  const caja = useLoad(() => (cajaId ? run(() => api.GET('/cajas/{id}', { params: { path: { id: String(cajaId) } } })) : Promise.resolve(undefined)), [cajaId]);
+  const { offline, lastAnswer } = useConnection();
   const [closing, setClosing] = useState(false);
 
   const s = sesion.data;
@@ -116,21 +119,21 @@ export function SessionView({ id, session }: { id: number; session: Session }) {
   const canAct = open && (role === 'Administrador' || (role === 'Operador' && s.id_usuario === session.user.id));
   const refresh = () => {
     sesion.reload();
-    balance.reload();
     movs.reload();
     saldos.reload();
   };
+  const diff = s.diferencia === null ? null : numberToCents(s.diferencia);
 
   return (
     <>
       <div className="page-head">
         <h1>
-          {caja.data?.nombre ?? `Caja ${s.id_caja}`} <span className="muted">· Sesión #{s.id}</span>
+          {caja.data?.nombre ?? `Caja ${s.id_caja}`} <span className="muted">· Sesión n.º {s.id}</span>
         </h1>
         <div className="page-actions">
-          {open ? <Badge tone="ok">ABIERTA</Badge> : <Badge tone="muted">CERRADA</Badge>}
+          {open ? <Badge tone="ok">Abierta</Badge> : <Badge tone="muted">Cerrada</Badge>}
           <a className="button ghost" href={`#/caja/sesion/${s.id}/reporte`}>
-            Reporte de cierre
+            Reporte de la sesión
           </a>
           {canAct && (
             <button type="button" className="danger" onClick={() => setClosing(true)}>
@@ -142,40 +145,39 @@ export function SessionView({ id, session }: { id: number; session: Session }) {
 
       <div className="kpis">
         <div className="kpi main">
-          <div className="kpi-label">{open ? 'Efectivo en caja (teórico)' : 'Teórico al cierre'}</div>
+          <div className="kpi-label">{open ? 'Efectivo esperado en caja' : 'Efectivo esperado al cierre'}</div>
           <div className="kpi-value" data-testid="efectivo">
-            {fmtPos(open ? (balance.data ?? s.monto_final_teorico) : s.monto_final_teorico)}
+            {pos(s.monto_final_teorico)}
           </div>
         </div>
         <div className="kpi">
-          <div className="kpi-label">Monto inicial</div>
-          <div className="kpi-value">{fmtPos(s.monto_inicial)}</div>
+          <div className="kpi-label">Efectivo inicial</div>
+          <div className="kpi-value">{pos(s.monto_inicial)}</div>
         </div>
         <div className="kpi">
           <div className="kpi-label">Ingresos</div>
-          <div className="kpi-value pos">{fmtPos(s.total_ingresos)}</div>
+          <div className="kpi-value pos">{pos(s.total_ingresos)}</div>
         </div>
         <div className="kpi">
           <div className="kpi-label">Egresos</div>
-          <div className="kpi-value neg">{fmtPos(s.total_egresos)}</div>
+          <div className="kpi-value neg">{pos(s.total_egresos)}</div>
         </div>
-        {!open && (
+        {!open && diff !== null && (
           <>
             <div className="kpi">
               <div className="kpi-label">Efectivo contado</div>
-              <div className="kpi-value">{fmtPos(s.monto_final_real)}</div>
+              <div className="kpi-value">{pos(s.monto_final_real)}</div>
             </div>
             <div className="kpi">
-              <div className="kpi-label">Diferencia</div>
-              <div className={`kpi-value ${s.diferencia && s.diferencia < 0 ? 'neg' : ''}`}>{fmtPos(s.diferencia)}</div>
+              <div className="kpi-label">{differenceLabel(diff)}</div>
+              <div className={`kpi-value ${diff < 0n ? 'neg' : diff > 0n ? 'warn' : 'pos'}`}>{money(diff < 0n ? -diff : diff)}</div>
             </div>
           </>
         )}
       </div>
       <p className="muted small">
-        Abierta {fmtDate(s.fecha_apertura)}
-        {s.fecha_cierre && <> · cerrada {fmtDate(s.fecha_cierre)}</>}
-        {open && <> · se actualiza cada 10 s</>}
+        Abierta {dateTime(s.fecha_apertura)}
+        {s.fecha_cierre && <> · cerrada {dateTime(s.fecha_cierre)}</>} ({zoneLabel()}) · <Updated at={lastAnswer} offline={offline} />
       </p>
 
       <OperatorCards saldos={saldos.data} error={saldos.error} />
@@ -183,8 +185,10 @@ export function SessionView({ id, session }: { id: number; session: Session }) {
       {canAct && (
         <div className="grid2">
           <RecargaForm sesionId={s.id} saldos={saldos.data} onDone={refresh} />
-          <MovimientoForm sesionId={s.id} cash={balance.data} onDone={refresh} />
-          {role === 'Administrador' && <InyeccionForm sesionId={s.id} cash={balance.data} onDone={refresh} />}
+          <div className="stack">
+            <MovimientoForm sesionId={s.id} cash={s.monto_final_teorico} onDone={refresh} />
+            {role === 'Administrador' && <InyeccionForm sesionId={s.id} cash={s.monto_final_teorico} onDone={refresh} />}
+          </div>
         </div>
       )}
 
@@ -206,4 +210,3 @@ export function SessionView({ id, session }: { id: number; session: Session }) {
     </>
   );
 }
-

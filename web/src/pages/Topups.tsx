@@ -73,7 +73,7 @@ function RecordTopup({
     if (!driver) return setError(new ApiError(0, 'Elija el conductor'));
     if (!point) return setError(new ApiError(0, 'Elija el punto de cobro'));
     const cents = parseInputCents(amount);
-    if (cents === null || cents === 0n) return setError(new ApiError(0, 'amount: indique un monto mayor que cero con hasta dos decimales', ['amount: indique un monto mayor que cero con hasta dos decimales']));
+    if (cents === null || cents === 0n) return setError(new ApiError(0, 'Indique un monto mayor que cero, con hasta dos decimales.', ['amount']));
     const ok = await confirm({
       title: 'Registrar recarga en efectivo',
       body: (
