@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { ADMIN, adminToken, apiGet, apiPost, base, browserProblems, dialog, expectText, focused, login, logoutUi, page, shot } from './harness.js';
+import { ADMIN, adminToken, apiGet, apiPost, base, browserProblems, dialog, expectFocused, expectText, focused, login, logoutUi, page, shot } from './harness.js';
 
 // The console at a real counter (issue 14): a cashier selling with the
 // keyboard, cancelling, a lost reply resolved without a double sale, errors in
@@ -27,7 +27,7 @@ async function startSale(numero: string, monto: string) {
   const form = sellForm();
   await form.getByLabel('Número de teléfono').fill(numero);
   await form.getByLabel('Número de teléfono').press('Enter');
-  assert.equal((await focused()).id, await form.getByLabel('Monto', { exact: true }).getAttribute('id'), 'Enter on the number goes to the amount');
+  await expectFocused(form.getByLabel('Monto', { exact: true }), 'Enter on the number goes to the amount');
   await page.keyboard.press('Control+A');
   await page.keyboard.type(monto);
   await page.keyboard.press('Enter');
@@ -68,7 +68,7 @@ test('selling with the keyboard: number, Enter, amount, Enter, Enter sells exact
   await page.keyboard.press('Enter');
   await page.keyboard.press('Enter');
   await expectText(sellForm().getByRole('status'), 'Recarga Tigo de Bs 10,50 al 771 234 56 registrada');
-  assert.equal((await focused()).id, await sellForm().getByLabel('Número de teléfono').getAttribute('id'), 'ready for the next customer');
+  await expectFocused(sellForm().getByLabel('Número de teléfono'), 'ready for the next customer');
   assert.deepEqual((await sales()).map((s) => [s.numero_cliente, s.monto, s.operadora]), [['77123456', 10.5, 'Tigo']]);
   await expectText(page.getByTestId('saldo-Tigo'), 'Bs 289,50');
 });

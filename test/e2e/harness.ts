@@ -130,6 +130,16 @@ export async function logoutUi() {
 }
 
 /** The text of the element that has the keyboard focus. */
+/** Waits until `loc` holds the focus: the console moves focus after it renders. */
+export async function expectFocused(loc: Locator, message: string, timeout = 5_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  const id = await loc.getAttribute('id');
+  while ((await focused()).id !== id) {
+    if (Date.now() > deadline) assert.fail(`${message}: focus is on "${(await focused()).id}", not "${id}"`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export const focused = () => page.evaluate(() => {
   const el = (globalThis as unknown as { document: { activeElement: { textContent: string | null; getAttribute(n: string): string | null; id: string } | null } }).document.activeElement;
   return { text: el?.textContent ?? '', label: el?.getAttribute('aria-label') ?? '', id: el?.id ?? '' };
