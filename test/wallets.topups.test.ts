@@ -334,7 +334,10 @@ test('GET /drivers-balance/topups filters and paginates', async () => {
 
   const all = await call('GET', `/drivers-balance/topups?driverId=${d.id}`, operador.token);
   assert.equal(all.status, 200, JSON.stringify(all.body));
-  assert.deepEqual(all.body.meta, { page: 1, limit: 10, total: 3, totalPages: 1 });
+  const { byCollectionPoint, ...meta } = all.body.meta;
+  assert.deepEqual(meta, { page: 1, limit: 10, total: 3, totalPages: 1, totalAmount: '6.00' });
+  const perPoint = Object.fromEntries(byCollectionPoint.map((p: Json) => [p.collectionPointId, [p.count, p.totalAmount]]));
+  assert.deepEqual(perPoint, { [point.id]: [2, '4.00'], [other.id]: [1, '2.00'] });
   const only = async (q: string) => (await call('GET', `/drivers-balance/topups?driverId=${d.id}&${q}`, usuario.token)).body.data.map((x: Json) => x.amount);
   assert.deepEqual(await only('status=completed'), ['1.00']);
   assert.deepEqual(await only('status=cancelled'), ['2.00']);

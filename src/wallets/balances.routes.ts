@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { actorOf } from '../auth/auth.hook.js';
 import { ADMIN, CASHIERS, EVERYONE, STAFF } from '../auth/roles.js';
 import { ok } from '../core/family.js';
@@ -20,6 +21,8 @@ import {
   movementSchema,
   movementsQuery,
   pagedEnvelope,
+  topupListItemSchema,
+  topupListMeta,
   topupSchema,
   walletIdParams,
 } from './wallets.schemas.js';
@@ -42,14 +45,21 @@ export const balancesRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> 
       summary: 'List cash top-ups (Administrador, Operador, Usuario)',
       description:
         'Filters: status, driverId, collectionPointId, collectedByUserId, from, to (ISO 8601, inclusive). ' +
-        'page (default 1), limit (1–100, default 10), sortBy createdAt|amount, sortDir asc|desc (default desc).',
+        'page (default 1), limit (1–100, default 10), sortBy createdAt|amount, sortDir asc|desc (default desc). Each ' +
+        'item names its driver, point and collector, and keeps the confirm comment and cancel reason apart from the ' +
+        'notes; meta adds totalAmount (the filtered records) and byCollectionPoint (count and amount per point).',
       security: secured,
       querystring: listTopupsQuery,
-      response: { 200: pagedEnvelope(topupSchema), 400: e[400], 401: e[401], 403: e[403] },
+      response: {
+        200: z.object({ success: z.literal(true), message: z.string(), data: z.array(topupListItemSchema), meta: topupListMeta }),
+        400: e[400],
+        401: e[401],
+        403: e[403],
+      },
     },
     handler: async (request) => {
       const { rows, meta } = await topups.list(request.query);
-      return paged('Cash top-ups', rows, meta);
+      return { success: true as const, message: 'Cash top-ups', data: rows, meta };
     },
   });
 
@@ -60,7 +70,7 @@ export const balancesRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> 
       summary: 'Get one cash top-up (Administrador, Operador, Usuario)',
       security: secured,
       params: ccrIdParams,
-      response: { 200: envelope(topupSchema), 400: e[400], 401: e[401], 403: e[403], 404: e[404] },
+      response: { 200: envelope(topupListItemSchema), 400: e[400], 401: e[401], 403: e[403], 404: e[404] },
     },
     handler: async (request) => ok('Cash top-up', await topups.get(request.params.ccrId)),
   });

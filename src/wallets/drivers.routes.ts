@@ -86,7 +86,10 @@ export const driversRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> =
     schema: {
       tags: ['cash-collection-points'],
       summary: 'List cash collection points, newest first (Administrador, Operador, Usuario)',
-      description: 'Paginated: page (default 1), limit (1–100, default 50); isActive=true|false narrows.',
+      description:
+        'Paginated: page (default 1), limit (1–100, default 50); isActive=true|false narrows; usableBy=<user id> keeps the ' +
+        'points where that user may record cash top-ups (no staff named, or them among it). staffUserIds names the ' +
+        'Operadores who staff a point: when not empty, only they (and any Administrador) record top-ups there (403).',
       security: secured,
       querystring: listPointsQuery,
       response: { 200: pagedEnvelope(pointSchema), 400: e[400], 401: e[401], 403: e[403] },

@@ -46,8 +46,8 @@ export function statusServiceFactory({ db }: { db: Db }) {
 
     async history(driverId: string, q: Page) {
       const wallet = await walletOfDriver(db, driverId);
-      const base = db.selectFrom('wallet_status_changes').where('wallet_id', '=', wallet.id);
-      const { rows, meta } = await paginate(base, q, (b) => b.selectAll().orderBy('changed_at', 'desc').orderBy('id', 'desc'));
+      const base = db.selectFrom('wallet_status_changes as c').innerJoin('users as u', 'u.id', 'c.changed_by').where('c.wallet_id', '=', wallet.id);
+      const { rows, meta } = await paginate(base, q, (b) => b.selectAll('c').select('u.nombres').orderBy('c.changed_at', 'desc').orderBy('c.id', 'desc'));
       return {
         rows: rows.map((r) => ({
           id: r.id,
@@ -58,6 +58,7 @@ export function statusServiceFactory({ db }: { db: Db }) {
           reason: r.reason,
           comment: r.comment,
           changedByUserId: r.changed_by,
+          changedByName: r.nombres,
           changedAt: r.changed_at,
         })),
         meta,

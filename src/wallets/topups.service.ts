@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { sql, type SelectQueryBuilder } from 'kysely';
+import type { DB } from '../db/types.js';
 import { canCollectCash, isAdmin } from '../auth/roles.js';
 import type { Actor } from '../core/actor.js';
 import { runIdempotent, type Idempotency } from '../core/idempotency.js';
@@ -8,7 +10,7 @@ import type { Db, Tx } from '../db/transaction.js';
 import { PendingAlreadyResolvedError, createPendingTransfer, postPendingTransfer, voidPendingTransfer } from '../ledger/ledger.js';
 import { walletError } from './wallets.errors.js';
 import { pointAccount, toTopup, type TopupRow } from './wallets.queries.js';
-import type { ConfirmedTopup, Topup } from './wallets.schemas.js';
+import type { ConfirmedTopup, Topup, TopupListItem } from './wallets.schemas.js';
 
 // Two-phase cash top-ups (API.md §4): create = a pending point → wallet
 // transfer; confirm posts it (the wallet is credited, one movement); cancel
@@ -58,6 +60,26 @@ async function resolved<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The names lists show beside the ids: the driver, the point, who collected. */
+const withNames = <O>(q: SelectQueryBuilder<DB & { c: DB['cash_collection_records'] }, 'c', O>) =>
+  q
+    .innerJoin('drivers as d', 'd.id', 'c.driver_id')
+    .innerJoin('cash_collection_points as p', 'p.id', 'c.collection_point_id')
+    .innerJoin('users as u', 'u.id', 'c.collected_by_user_id')
+    .selectAll('c')
+    .select(['d.nombre as driver_name', 'p.name as point_name', 'u.nombres as collector_name']);
+
+const named = (db: Db) => withNames(db.selectFrom('cash_collection_records as c'));
+
+const toListItem = (r: TopupRow & { driver_name: string; point_name: string; collector_name: string }): TopupListItem => ({
+  ...toTopup(r),
+  driverName: r.driver_name,
+  collectionPointName: r.point_name,
+  collectedByName: r.collector_name,
+  confirmComment: r.confirm_comment,
+  cancelReason: r.cancel_reason,
+});
+
 export function topupsServiceFactory({ db }: { db: Db }) {
   return {
     create: (actor: Actor, driverId: string, input: NewTopup, idem?: Idempotency<Topup>) =>
@@ -91,6 +113,12 @@ export function topupsServiceFactory({ db }: { db: Db }) {
         }
         if (!isAdmin(actor) && collector.id !== actor.id) {
           throw walletError('FORBIDDEN', 'An Operador may only record cash they collected themselves');
+        }
+        if (!isAdmin(actor)) {
+          const staff = await trx.selectFrom('collection_point_staff').select('user_id').where('point_id', '=', point.id).execute();
+          if (staff.length > 0 && !staff.some((s) => s.user_id === actor.id)) {
+            throw walletError('FORBIDDEN', 'This collection point is staffed by other cashiers');
+          }
         }
         if (!point.is_active) throw walletError('COLLECTION_POINT_INACTIVE', 'Collection point is inactive');
 
@@ -193,27 +221,47 @@ export function topupsServiceFactory({ db }: { db: Db }) {
         return toTopup(row);
       }),
 
-    async get(ccrId: string) {
-      const r = await db.selectFrom('cash_collection_records').selectAll().where('id', '=', ccrId).executeTakeFirst();
+    async get(ccrId: string): Promise<TopupListItem> {
+      const r = await named(db).where('c.id', '=', ccrId).executeTakeFirst();
       if (!r) throw walletError('CCR_NOT_FOUND', 'Cash collection record not found');
-      return toTopup(r);
+      return toListItem(r);
     },
 
+    /** A page of records, with names, and what the filtered records add up to, in all and per point. */
     async list(q: TopupQuery) {
-      let base = db.selectFrom('cash_collection_records');
-      if (q.status) base = base.where('status', '=', q.status);
-      if (q.driverId) base = base.where('driver_id', '=', q.driverId);
-      if (q.collectionPointId) base = base.where('collection_point_id', '=', q.collectionPointId);
-      if (q.collectedByUserId) base = base.where('collected_by_user_id', '=', q.collectedByUserId);
-      if (q.from) base = base.where('created_at', '>=', q.from);
-      if (q.to) base = base.where('created_at', q.to.op, q.to.at);
+      let base = db.selectFrom('cash_collection_records as c');
+      if (q.status) base = base.where('c.status', '=', q.status);
+      if (q.driverId) base = base.where('c.driver_id', '=', q.driverId);
+      if (q.collectionPointId) base = base.where('c.collection_point_id', '=', q.collectionPointId);
+      if (q.collectedByUserId) base = base.where('c.collected_by_user_id', '=', q.collectedByUserId);
+      if (q.from) base = base.where('c.created_at', '>=', q.from);
+      if (q.to) base = base.where('c.created_at', q.to.op, q.to.at);
       const { rows, meta } = await paginate(base, q, (b) =>
-        b
-          .selectAll()
-          .orderBy(q.sortBy === 'amount' ? 'amount' : 'created_at', q.sortDir)
-          .orderBy('id', q.sortDir),
+        withNames(b)
+          .orderBy(q.sortBy === 'amount' ? 'c.amount' : 'c.created_at', q.sortDir)
+          .orderBy('c.id', q.sortDir),
       );
-      return { rows: rows.map(toTopup), meta };
+      const byPoint = await base
+        .innerJoin('cash_collection_points as p', 'p.id', 'c.collection_point_id')
+        .select(['c.collection_point_id', 'p.name', 'c.currency'])
+        .select(sql<string>`count(*)`.as('n'))
+        .select(sql<string>`coalesce(sum(c.amount), 0)::text`.as('total'))
+        .groupBy(['c.collection_point_id', 'p.name', 'c.currency'])
+        .orderBy('p.name')
+        .orderBy('c.collection_point_id')
+        .orderBy('c.currency')
+        .execute();
+      const byCollectionPoint = byPoint.map((r) => ({
+        collectionPointId: r.collection_point_id,
+        collectionPointName: r.name,
+        currency: r.currency,
+        count: Number(r.n),
+        totalAmount: BigInt(r.total),
+      }));
+      return {
+        rows: rows.map(toListItem),
+        meta: { ...meta, totalAmount: byCollectionPoint.reduce((sum, p) => sum + p.totalAmount, 0n), byCollectionPoint },
+      };
     },
   };
 }

@@ -105,11 +105,17 @@ export const listDriversQuery = z.object({
 
 // ---- collection points ----
 
+const staffUserIds = z
+  .array(uuidV4)
+  .max(200)
+  .meta({ description: 'The Operadores who staff the point: when not empty, only they (and any Administrador) record cash top-ups there' });
+
 export const createPointBody = z.object({
   name: nonEmptyText(255),
   address: text(255).optional(),
   contactPhone: text(255).optional(),
   isActive: z.boolean().optional(),
+  staffUserIds: staffUserIds.optional(),
 });
 
 export const updatePointBody = z.object({
@@ -117,6 +123,7 @@ export const updatePointBody = z.object({
   address: text(255).nullable().optional(),
   contactPhone: text(255).nullable().optional(),
   isActive: z.boolean().optional(),
+  staffUserIds: staffUserIds.optional(),
 });
 
 export const pointSchema = z
@@ -126,6 +133,7 @@ export const pointSchema = z
     address: z.string().nullable(),
     contactPhone: z.string().nullable(),
     isActive: z.boolean(),
+    staffUserIds: z.array(z.uuid()),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -135,6 +143,7 @@ export type CollectionPoint = z.output<typeof pointSchema>;
 export const listPointsQuery = z.object({
   ...pageQuery(50, 100),
   isActive: z.enum(['true', 'false']).transform((s) => s === 'true').optional(),
+  usableBy: uuidV4.optional().meta({ description: 'Only the points where this user may record cash top-ups (no staff named, or them among it)' }),
 });
 
 // ---- top-ups ----
@@ -177,6 +186,28 @@ export const topupSchema = z
   })
   .meta({ id: 'CashTopup' });
 export type Topup = z.output<typeof topupSchema>;
+
+/** A top-up as lists show it: with the names of who and where, and the confirm comment and cancel reason apart from the notes. */
+export const topupListItemSchema = topupSchema
+  .extend({
+    driverName: z.string(),
+    collectionPointName: z.string(),
+    collectedByName: z.string(),
+    confirmComment: z.string().nullable(),
+    cancelReason: z.string().nullable(),
+  })
+  .meta({ id: 'CashTopupListItem' });
+export type TopupListItem = z.output<typeof topupListItemSchema>;
+
+export const topupListMeta = pageMetaSchema.extend({
+  totalAmount: money.meta({
+    type: 'string',
+    description: 'Sum of the filtered records (decimal string); with several currencies among them, read byCollectionPoint',
+  }),
+  byCollectionPoint: z
+    .array(z.object({ collectionPointId: z.uuid(), collectionPointName: z.string(), currency: z.string(), count: z.number(), totalAmount: money }))
+    .meta({ description: 'The filtered records per point and currency: how many, and their sum' }),
+});
 
 export const confirmedTopupSchema = topupSchema
   .extend({ status: z.literal('completed'), previousBalance: money, newBalance: money, confirmedAt: timestamp, confirmedByUserId: z.uuid() })
@@ -290,6 +321,7 @@ export const statusHistorySchema = z
     reason: z.string().nullable(),
     comment: z.string().nullable(),
     changedByUserId: z.uuid(),
+    changedByName: z.string(),
     changedAt: timestamp,
   })
   .meta({ id: 'WalletStatusHistoryEntry' });

@@ -101,4 +101,8 @@ export interface WalletTables {
     ledger_transfer_id: bigint;
     created_at: ColumnType<Date, never, never>;
   };
+  collection_point_staff: {
+    point_id: string;
+    user_id: string;
+  };
 }

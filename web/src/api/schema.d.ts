@@ -1365,7 +1365,7 @@ export interface paths {
         };
         /**
          * List cash collection points, newest first (Administrador, Operador, Usuario)
-         * @description Paginated: page (default 1), limit (1–100, default 50); isActive=true|false narrows.
+         * @description Paginated: page (default 1), limit (1–100, default 50); isActive=true|false narrows; usableBy=<user id> keeps the points where that user may record cash top-ups (no staff named, or them among it). staffUserIds names the Operadores who staff a point: when not empty, only they (and any Administrador) record top-ups there (403).
          */
         get: {
             parameters: {
@@ -1375,6 +1375,8 @@ export interface paths {
                     limit?: string;
                     /** @description Page number, ≥ 1 (default 1) */
                     page?: string;
+                    /** @description Only the points where this user may record cash top-ups (no staff named, or them among it) */
+                    usableBy?: string;
                 };
                 header?: never;
                 path?: never;
@@ -1447,6 +1449,8 @@ export interface paths {
                         contactPhone?: string;
                         isActive?: boolean;
                         name: string;
+                        /** @description The Operadores who staff the point: when not empty, only they (and any Administrador) record cash top-ups there */
+                        staffUserIds?: string[];
                     };
                 };
             };
@@ -1596,6 +1600,8 @@ export interface paths {
                         contactPhone?: string | null;
                         isActive?: boolean;
                         name?: string;
+                        /** @description The Operadores who staff the point: when not empty, only they (and any Administrador) record cash top-ups there */
+                        staffUserIds?: string[];
                     };
                 };
             };
@@ -2347,7 +2353,7 @@ export interface paths {
         };
         /**
          * List cash top-ups (Administrador, Operador, Usuario)
-         * @description Filters: status, driverId, collectionPointId, collectedByUserId, from, to (ISO 8601, inclusive). page (default 1), limit (1–100, default 10), sortBy createdAt|amount, sortDir asc|desc (default desc).
+         * @description Filters: status, driverId, collectionPointId, collectedByUserId, from, to (ISO 8601, inclusive). page (default 1), limit (1–100, default 10), sortBy createdAt|amount, sortDir asc|desc (default desc). Each item names its driver, point and collector, and keeps the confirm comment and cancel reason apart from the notes; meta adds totalAmount (the filtered records) and byCollectionPoint (count and amount per point).
          */
         get: {
             parameters: {
@@ -2380,12 +2386,30 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            data: components["schemas"]["CashTopup"][];
+                            data: components["schemas"]["CashTopupListItem"][];
                             message: string;
                             meta: {
+                                /** @description The filtered records per point and currency: how many, and their sum */
+                                byCollectionPoint: {
+                                    /** Format: uuid */
+                                    collectionPointId: string;
+                                    collectionPointName: string;
+                                    count: number;
+                                    currency: string;
+                                    /**
+                                     * @description Decimal string with two decimals
+                                     * @example 150.00
+                                     */
+                                    totalAmount: string;
+                                }[];
                                 limit: number;
                                 page: number;
                                 total: number;
+                                /**
+                                 * @description Sum of the filtered records (decimal string); with several currencies among them, read byCollectionPoint
+                                 * @example 150.00
+                                 */
+                                totalAmount: string;
                                 totalPages: number;
                             };
                             /** @enum {boolean} */
@@ -2456,7 +2480,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            data: components["schemas"]["CashTopup"];
+                            data: components["schemas"]["CashTopupListItem"];
                             message: string;
                             /** @enum {boolean} */
                             success: true;
@@ -4867,6 +4891,7 @@ export interface components {
             id: string;
             isActive: boolean;
             name: string;
+            staffUserIds: string[];
             /**
              * Format: date-time
              * @description ISO 8601 UTC
@@ -4885,6 +4910,7 @@ export interface components {
             id: string;
             isActive: boolean;
             name: string;
+            staffUserIds: string[];
             /**
              * Format: date-time
              * @description ISO 8601 UTC
@@ -4959,6 +4985,96 @@ export interface components {
             description: string | null;
             /** Format: uuid */
             driverId: string;
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+            notes: string | null;
+            reason: string | null;
+            /** @enum {string} */
+            status: "pending" | "completed" | "cancelled";
+            /** Format: uuid */
+            transactionId: string;
+            /** Format: uuid */
+            walletId: string;
+        };
+        CashTopupListItem: {
+            /**
+             * @description Decimal string with two decimals
+             * @example 150.00
+             */
+            amount: string;
+            cancelledAt: string | null;
+            cancelledByUserId: string | null;
+            cancelReason: string | null;
+            /** Format: uuid */
+            cashCollectionRecordId: string;
+            collectedByName: string;
+            /** Format: uuid */
+            collectedByUserId: string;
+            /** Format: uuid */
+            collectionPointId: string;
+            collectionPointName: string;
+            comment: string | null;
+            confirmComment: string | null;
+            confirmedAt: string | null;
+            confirmedByUserId: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
+            createdAt: string;
+            /** Format: uuid */
+            createdByUserId: string;
+            currency: string;
+            description: string | null;
+            /** Format: uuid */
+            driverId: string;
+            driverName: string;
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+            notes: string | null;
+            reason: string | null;
+            /** @enum {string} */
+            status: "pending" | "completed" | "cancelled";
+            /** Format: uuid */
+            transactionId: string;
+            /** Format: uuid */
+            walletId: string;
+        };
+        CashTopupListItemInput: {
+            /**
+             * @description Decimal string with two decimals
+             * @example 150.00
+             */
+            amount: string;
+            cancelledAt: string | null;
+            cancelledByUserId: string | null;
+            cancelReason: string | null;
+            /** Format: uuid */
+            cashCollectionRecordId: string;
+            collectedByName: string;
+            /** Format: uuid */
+            collectedByUserId: string;
+            /** Format: uuid */
+            collectionPointId: string;
+            collectionPointName: string;
+            comment: string | null;
+            confirmComment: string | null;
+            confirmedAt: string | null;
+            confirmedByUserId: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 UTC
+             */
+            createdAt: string;
+            /** Format: uuid */
+            createdByUserId: string;
+            currency: string;
+            description: string | null;
+            /** Format: uuid */
+            driverId: string;
+            driverName: string;
             metadata: {
                 [key: string]: unknown;
             } | null;
@@ -5921,6 +6037,7 @@ export interface components {
              * @description ISO 8601 UTC
              */
             changedAt: string;
+            changedByName: string;
             /** Format: uuid */
             changedByUserId: string;
             comment: string | null;
@@ -5942,6 +6059,7 @@ export interface components {
              * @description ISO 8601 UTC
              */
             changedAt: string;
+            changedByName: string;
             /** Format: uuid */
             changedByUserId: string;
             comment: string | null;
