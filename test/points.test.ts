@@ -96,9 +96,11 @@ test('top-up lists name the driver, point and collector, keep notes apart from t
   assert.equal(one.data.notes, '3 billetes de 50', 'the confirm comment never overwrites the notes');
   assert.equal(one.data.confirmComment, 'Billetes verificados');
   assert.equal(one.data.driverName, 'Ana Conductora');
+  assert.equal(one.data.resolvedByName, me.nombres);
+  assert.equal(all.data[1].resolvedByName, null);
+  assert.equal(all.data[2].resolvedByName, me.nombres);
   const none = await ctx.ok('GET', '/drivers-balance/topups?from=2999-01-01', admin);
   assert.deepEqual([none.meta.totalAmount, none.meta.byCollectionPoint], ['0.00', []]);
-  assert.ok(me.id);
 });
 
 test('the block history names who changed the status', async () => {

@@ -66,16 +66,18 @@ const withNames = <O>(q: SelectQueryBuilder<DB & { c: DB['cash_collection_record
     .innerJoin('drivers as d', 'd.id', 'c.driver_id')
     .innerJoin('cash_collection_points as p', 'p.id', 'c.collection_point_id')
     .innerJoin('users as u', 'u.id', 'c.collected_by_user_id')
+    .leftJoin('users as r', (j) => j.on(sql`r.id`, '=', sql`coalesce(c.confirmed_by_user_id, c.cancelled_by_user_id)`))
     .selectAll('c')
-    .select(['d.nombre as driver_name', 'p.name as point_name', 'u.nombres as collector_name']);
+    .select(['d.nombre as driver_name', 'p.name as point_name', 'u.nombres as collector_name', 'r.nombres as resolver_name']);
 
 const named = (db: Db) => withNames(db.selectFrom('cash_collection_records as c'));
 
-const toListItem = (r: TopupRow & { driver_name: string; point_name: string; collector_name: string }): TopupListItem => ({
+const toListItem = (r: TopupRow & { driver_name: string; point_name: string; collector_name: string; resolver_name: string | null }): TopupListItem => ({
   ...toTopup(r),
   driverName: r.driver_name,
   collectionPointName: r.point_name,
   collectedByName: r.collector_name,
+  resolvedByName: r.resolver_name,
   confirmComment: r.confirm_comment,
   cancelReason: r.cancel_reason,
 });

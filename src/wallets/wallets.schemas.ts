@@ -193,6 +193,7 @@ export const topupListItemSchema = topupSchema
     driverName: z.string(),
     collectionPointName: z.string(),
     collectedByName: z.string(),
+    resolvedByName: z.string().nullable().meta({ description: 'Who confirmed or cancelled it' }),
     confirmComment: z.string().nullable(),
     cancelReason: z.string().nullable(),
   })

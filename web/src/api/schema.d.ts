@@ -5035,6 +5035,8 @@ export interface components {
             } | null;
             notes: string | null;
             reason: string | null;
+            /** @description Who confirmed or cancelled it */
+            resolvedByName: string | null;
             /** @enum {string} */
             status: "pending" | "completed" | "cancelled";
             /** Format: uuid */
@@ -5080,6 +5082,8 @@ export interface components {
             } | null;
             notes: string | null;
             reason: string | null;
+            /** @description Who confirmed or cancelled it */
+            resolvedByName: string | null;
             /** @enum {string} */
             status: "pending" | "completed" | "cancelled";
             /** Format: uuid */
