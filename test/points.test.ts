@@ -26,7 +26,7 @@ test('a staffed point: only its Operadores (and any Administrador) record cash t
   assert.equal((await topup(op1, point.id)).statusCode, 201);
   const refused = await topup(op2, point.id);
   assert.equal(refused.statusCode, 403, refused.body);
-  assert.equal(refused.json().error.code, 'FORBIDDEN');
+  assert.equal(refused.json().error.code, 'NOT_POINT_STAFF');
   assert.equal((await topup(op2, open.id)).statusCode, 201, 'a point without staff takes anyone');
   assert.equal((await topup({ id: me.id, token: ctx.adminToken }, point.id)).statusCode, 201, 'an Administrador anywhere');
 

@@ -119,7 +119,7 @@ export function topupsServiceFactory({ db }: { db: Db }) {
         if (!isAdmin(actor)) {
           const staff = await trx.selectFrom('collection_point_staff').select('user_id').where('point_id', '=', point.id).execute();
           if (staff.length > 0 && !staff.some((s) => s.user_id === actor.id)) {
-            throw walletError('FORBIDDEN', 'This collection point is staffed by other cashiers');
+            throw walletError('NOT_POINT_STAFF', 'This collection point is staffed by other cashiers');
           }
         }
         if (!point.is_active) throw walletError('COLLECTION_POINT_INACTIVE', 'Collection point is inactive');

@@ -3,6 +3,7 @@ import { ApiError, api, getSession, logout, onSession, run, type Role, type Sess
 import { shop } from './format';
 import { Arqueos } from './pages/Arqueos';
 import { Cajas } from './pages/Cajas';
+import { CashReceipt } from './pages/CashReceipt';
 import { Dashboard } from './pages/Dashboard';
 import { History } from './pages/History';
 import { Injections } from './pages/Injections';
@@ -49,6 +50,7 @@ const PAGES: Page[] = [
   { path: '/wallets/recargas', label: 'Efectivo recibido', group: WALLETS, roles: [A, O, U], render: (_, s) => <Topups session={s} /> },
   { path: '/wallets/conductores', label: 'Conductores', group: WALLETS, roles: [A, O, U], render: (_, s) => <Drivers session={s} /> },
   { path: '/wallets/puntos', label: 'Puntos de cobro', group: WALLETS, roles: [A, O, U], render: (_, s) => <Points session={s} /> },
+  { path: '/wallets/recibo/:id', roles: [A, O, U], render: (p) => <CashReceipt ccrId={p.id!} /> },
   { path: '/wallets/conductor/:id', roles: [A, O, U], render: (p, s) => <DriverWallet driverId={p.id!} session={s} /> },
   { path: '/mi-billetera', label: 'Mi billetera', group: WALLETS, roles: [C], render: (_, s) => <MyWallet session={s} /> },
 ];

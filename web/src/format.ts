@@ -53,6 +53,12 @@ export const pos = (n: number | null | undefined) => (n === null || n === undefi
 /** A wallet amount (decimal string) in its wallet's currency. */
 export const wallet = (s: string | null | undefined, currency: string) => (s === null || s === undefined ? '—' : money(decimalToCents(s), currency));
 
+/** A wallet movement: "+ CUP 150,00", "− CUP 20,00" (the sign first, whatever the currency). */
+export function signedWallet(s: string, currency: string): string {
+  const cents = decimalToCents(s);
+  return `${cents < 0n ? '−' : '+'} ${money(cents < 0n ? -cents : cents, currency)}`;
+}
+
 /** Cents for a CSV cell: no grouping, the locale's decimal mark ("1234,50"), so a spreadsheet reads a number. */
 export function csvAmount(cents: bigint): string {
   const neg = cents < 0n;
@@ -98,13 +104,19 @@ export function businessDay(iso: string | Date): string {
 /** "02/12" for a business day. */
 export const dayMonth = (day: string) => `${day.slice(8, 10)}/${day.slice(5, 7)}`;
 
-/** The instant a business day starts, as ISO 8601 with the zone's offset then. */
-export function dayStart(day: string): string {
+/** The business zone's UTC offset on a day ("-04:00"). */
+function offsetOn(day: string): string {
   const noonUtc = new Date(`${day}T12:00:00Z`);
   const name = fmt({ timeZoneName: 'longOffset' }).formatToParts(noonUtc).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
   const m = /GMT([+-]\d{2}):?(\d{2})?/.exec(name);
-  return `${day}T00:00:00${m ? `${m[1]}:${m[2] ?? '00'}` : 'Z'}`;
+  return m ? `${m[1]}:${m[2] ?? '00'}` : 'Z';
 }
+
+/** The instant a business day starts, as ISO 8601 with the zone's offset then. */
+export const dayStart = (day: string) => `${day}T00:00:00${offsetOn(day)}`;
+
+/** The last millisecond of a business day: an inclusive `to` for the API. */
+export const dayEnd = (day: string) => `${day}T23:59:59.999${offsetOn(day)}`;
 
 /** Today, in the business time zone. */
 export const today = () => businessDay(new Date());

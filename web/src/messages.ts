@@ -41,6 +41,8 @@ const BY_CODE: Record<string, string> = {
   CCR_ALREADY_COMPLETED: 'Esta recarga en efectivo ya fue confirmada.',
   CCR_ALREADY_CANCELLED: 'Esta recarga en efectivo fue cancelada.',
   CURRENCY_MISMATCH: 'La moneda no es la de la billetera.',
+  NOT_POINT_STAFF: 'Este punto de cobro lo atienden otros cajeros.',
+  INVALID_STAFF: 'El personal de un punto de cobro son cajeros (Operadores).',
   INVALID_COLLECTOR: 'Quien cobra debe ser un cajero o administrador activo.',
   CONFLICT: 'La operación no se puede hacer en el estado actual.',
 };

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, api, run, type Schemas, type Session } from '../api/client';
-import { ActiveBadge, CreateCard, FormInput, ToggleActiveButton, SearchForm, useCreateForm } from '../components';
-import { asApiError, Card, ErrorBox, fmtDate, Pager, useConfirm, useLoad } from '../ui';
+import { ActiveBadge, CreateCard, DialogActions, FormInput, ToggleActiveButton, SearchForm, useCreateForm } from '../components';
+import { asApiError, Card, ErrorBox, fmtDate, Modal, Pager, useConfirm, useLoad } from '../ui';
 
 // Drivers and collection points (wallet back office).
 
@@ -109,7 +109,11 @@ export function Points({ session }: { session: Session }) {
   const points = useLoad(() => run(() => api.GET('/cash-collection-points', { params: { query: { page: String(page), limit: '20' } } })), [page]);
   const isAdmin = session.user.role === 'Administrador';
   const [error, setError] = useState<ApiError>();
+  const [staffing, setStaffing] = useState<Schemas['CashCollectionPoint'] | null>(null);
   const confirm = useConfirm();
+  // Names for the staff column: only an Administrador may list users.
+  const users = useLoad(() => (isAdmin ? run(() => api.GET('/usuario')) : Promise.resolve([])), [isAdmin]);
+  const nameOf = (id: string) => users.data?.find((u) => u.id === id)?.nombres ?? 'Cajero';
 
   const toggle = async (p: Schemas['CashCollectionPoint']) => {
     const ok = await confirm({
@@ -140,6 +144,7 @@ export function Points({ session }: { session: Session }) {
                 <th>Nombre</th>
                 <th>Dirección</th>
                 <th>Teléfono</th>
+                <th>Atendido por</th>
                 <th>Estado</th>
                 {isAdmin && <th />}
               </tr>
@@ -150,11 +155,17 @@ export function Points({ session }: { session: Session }) {
                   <td>{p.name}</td>
                   <td>{p.address ?? '—'}</td>
                   <td>{p.contactPhone ?? '—'}</td>
+                  <td data-testid={`staff-${p.name}`}>
+                    {p.staffUserIds.length === 0 ? <span className="muted">Cualquier cajero</span> : isAdmin ? p.staffUserIds.map(nameOf).join(', ') : `${p.staffUserIds.length} cajero(s)`}
+                  </td>
                   <td>
                     <ActiveBadge active={p.isActive} />
                   </td>
                   {isAdmin && (
                     <td className="row-actions">
+                      <button type="button" className="ghost small" onClick={() => setStaffing(p)}>
+                        Personal
+                      </button>
                       <ToggleActiveButton active={p.isActive} onClick={() => void toggle(p)} />
                     </td>
                   )}
@@ -165,7 +176,69 @@ export function Points({ session }: { session: Session }) {
         </div>
         <Pager page={page} totalPages={points.data?.meta.totalPages ?? 1} onPage={setPage} />
       </Card>
+      {staffing && (
+        <StaffDialog
+          point={staffing}
+          cashiers={(users.data ?? []).filter((u) => u.role === 'Operador' && (u.activo || staffing.staffUserIds.includes(u.id)))}
+          onClose={() => setStaffing(null)}
+          onSaved={() => {
+            setStaffing(null);
+            points.reload();
+          }}
+        />
+      )}
     </>
+  );
+}
+
+/** Who may record cash at a point: checked Operadores only, or (none checked) any. */
+function StaffDialog({
+  point,
+  cashiers,
+  onClose,
+  onSaved,
+}: {
+  point: Schemas['CashCollectionPoint'];
+  cashiers: Schemas['PublicUser'][];
+  onClose: () => void;
+  onSaved: () => void;
+}) {
+  const [chosen, setChosen] = useState(() => new Set(point.staffUserIds));
+  const [error, setError] = useState<ApiError>();
+  const toggle = (id: string) => {
+    const next = new Set(chosen);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setChosen(next);
+  };
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    try {
+      await run(() => api.PATCH('/cash-collection-points/{id}', { params: { path: { id: point.id } }, body: { staffUserIds: [...chosen] } }));
+      onSaved();
+    } catch (err) {
+      setError(asApiError(err));
+    }
+  };
+  return (
+    <Modal open title={`Personal de ${point.name}`} onClose={onClose}>
+      <form onSubmit={submit} noValidate>
+        <p className="small">
+          Solo los cajeros marcados (y los administradores) pueden registrar efectivo en este punto. Sin ninguno marcado, cualquier cajero puede.
+        </p>
+        <fieldset className="checklist">
+          <legend>Cajeros</legend>
+          {cashiers.length === 0 && <p className="muted">No hay cajeros (Operadores) activos.</p>}
+          {cashiers.map((u) => (
+            <label key={u.id}>
+              <input type="checkbox" checked={chosen.has(u.id)} onChange={() => toggle(u.id)} /> {u.nombres} <span className="muted small">{u.email}</span>
+            </label>
+          ))}
+        </fieldset>
+        <ErrorBox error={error} />
+        <DialogActions onClose={onClose} submitLabel="Guardar personal" submitClass="primary" />
+      </form>
+    </Modal>
   );
 }
 

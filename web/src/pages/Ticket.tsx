@@ -15,7 +15,7 @@ const FORMATS: Array<[Format, string]> = [
   ['a4', 'Hoja A4'],
 ];
 /** The paper last chosen on this computer for this kind of print (a shop's printer does not change). */
-export function usePrintFormat(kind: 'ticket' | 'reporte', fallback: Format): [Format, (f: Format) => void] {
+export function usePrintFormat(kind: 'ticket' | 'reporte' | 'recibo', fallback: Format): [Format, (f: Format) => void] {
   const key = `consola.papel.${kind}`;
   const [format, setFormat] = useState<Format>(() => (localStorage.getItem(key) as Format | null) ?? fallback);
   return [

@@ -1,16 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, api, run, type Schemas, type Session } from '../api/client';
-import { decimalToCents, fmtWallet } from '../money';
+import { dayEnd, dayStart, signedWallet, wallet as walletAmount } from '../format';
+import { decimalToCents } from '../money';
 import { DialogActions, SearchForm, useIdempotentSend } from '../components';
 import { Badge, Card, ErrorBox, Field, Flash, fmtDate, Modal, Pager, useFlash, useLoad } from '../ui';
+import { DEBIT_LABEL, DebitDialog, negativeLimitText } from './WalletDebit';
 
-const TYPE_LABEL: Record<Schemas['WalletMovement']['type'], string> = {
-  cash_topup: 'Recarga en efectivo',
-  commission: 'Comisión',
-  penalty: 'Multa',
-  plan_purchase: 'Compra de plan',
-  adjustment: 'Ajuste',
-};
+const TYPE_LABEL = { cash_topup: 'Recarga en efectivo', ...Object.fromEntries(DEBIT_LABEL) } as Record<Schemas['WalletMovement']['type'], string>;
 
 /** A driver's wallet for the back office. */
 export function DriverWallet({ driverId, session }: { driverId: string; session: Session }) {
@@ -42,12 +38,14 @@ function WalletView({
   reload: () => void;
   session: Session;
 }) {
-  const role = session.user.role;
+  const isAdmin = session.user.role === 'Administrador';
   const [changing, setChanging] = useState<'block' | 'unblock' | null>(null);
+  const [debiting, setDebiting] = useState(false);
   const [flash, setFlash] = useFlash();
   const [historyTick, setHistoryTick] = useState(0);
   const blocked = wallet.status === 'blocked';
   const negative = decimalToCents(wallet.currentWalletBalance) < 0n;
+  const show = (s: string) => walletAmount(s, wallet.currency);
 
   return (
     <>
@@ -57,30 +55,35 @@ function WalletView({
         </h1>
         <div className="page-actions">
           <span data-testid="wallet-status">{blocked ? <Badge tone="bad">Bloqueada</Badge> : <Badge tone="ok">Activa</Badge>}</span>
-          {role === 'Administrador' && (
-            <button type="button" className={blocked ? 'primary' : 'danger'} onClick={() => setChanging(blocked ? 'unblock' : 'block')}>
-              {blocked ? 'Desbloquear billetera' : 'Bloquear billetera'}
-            </button>
+          {isAdmin && (
+            <>
+              <button type="button" className="ghost" onClick={() => setDebiting(true)}>
+                Registrar débito
+              </button>
+              <button type="button" className={blocked ? 'primary' : 'danger'} onClick={() => setChanging(blocked ? 'unblock' : 'block')}>
+                {blocked ? 'Desbloquear billetera' : 'Bloquear billetera'}
+              </button>
+            </>
           )}
         </div>
       </div>
       <Flash msg={flash} />
-      <div className="kpis">
+      <div className="kpis wallet-kpis">
         <div className="kpi main">
           <div className="kpi-label">Saldo</div>
           <div className={`kpi-value ${negative ? 'neg' : ''}`} data-testid="wallet-balance">
-            {fmtWallet(wallet.currentWalletBalance)} <span className="currency">{wallet.currency}</span>
+            {show(wallet.currentWalletBalance)}
           </div>
         </div>
         <div className="kpi">
           <div className="kpi-label">Recargas pendientes</div>
           <div className="kpi-value" data-testid="wallet-pending">
-            {fmtWallet(wallet.pendingTopupsAmount)}
+            {show(wallet.pendingTopupsAmount)}
           </div>
         </div>
         <div className="kpi">
           <div className="kpi-label">Límite negativo</div>
-          <div className="kpi-value">{fmtWallet(wallet.allowedNegativeLimit)}</div>
+          <div className="kpi-value small-value">{negativeLimitText(wallet)}</div>
         </div>
         <div className="kpi">
           <div className="kpi-label">Actualizada</div>
@@ -88,8 +91,8 @@ function WalletView({
         </div>
       </div>
 
-      <Movements walletId={wallet.id} key={wallet.updatedAt} />
-      {role !== 'Conductor' && <StatusHistory driverId={wallet.driverId} key={`h${historyTick}`} />}
+      <Movements walletId={wallet.id} currency={wallet.currency} key={wallet.updatedAt} />
+      {session.user.role !== 'Conductor' && <StatusHistory driverId={wallet.driverId} key={`h${historyTick}`} />}
 
       {changing && (
         <StatusDialog
@@ -105,26 +108,52 @@ function WalletView({
           }}
         />
       )}
+      {debiting && (
+        <DebitDialog
+          wallet={wallet}
+          name={title}
+          onClose={() => setDebiting(false)}
+          onDone={(msg) => {
+            setDebiting(false);
+            setFlash(msg);
+            reload();
+          }}
+        />
+      )}
     </>
   );
 }
 
-function Movements({ walletId }: { walletId: string }) {
+function Movements({ walletId, currency }: { walletId: string; currency: string }) {
   const [page, setPage] = useState(1);
   const [limit, setLimit] = useState(10);
   const [sortBy, setSortBy] = useState<'createdAt' | 'amount'>('createdAt');
   const [sortDir, setSortDir] = useState<'asc' | 'desc'>('desc');
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
   const movs = useLoad(
     () =>
       run(() =>
         api.GET('/drivers-balance/{walletId}/movements', {
-          params: { path: { walletId }, query: { page: String(page), limit: String(limit), sortBy, sortDir, ...(query ? { search: query } : {}) } },
+          params: {
+            path: { walletId },
+            query: {
+              page: String(page),
+              limit: String(limit),
+              sortBy,
+              sortDir,
+              ...(query ? { search: query } : {}),
+              ...(from ? { from: dayStart(from) } : {}),
+              ...(to ? { to: dayEnd(to) } : {}),
+            },
+          },
         }),
       ),
-    [walletId, page, limit, sortBy, sortDir, query],
+    [walletId, page, limit, sortBy, sortDir, query, from, to],
   );
+  const show = (s: string) => walletAmount(s, currency);
   const sortHeader = (key: 'createdAt' | 'amount', label: string) => {
     const active = sortBy === key;
     return (
@@ -170,9 +199,24 @@ function Movements({ walletId }: { walletId: string }) {
         </SearchForm>
       }
     >
+      <div className="filters" role="group" aria-label="Fechas">
+        <label>
+          Desde
+          <input type="date" value={from} max={to || undefined} onChange={(e) => (setFrom(e.target.value), setPage(1))} />
+        </label>
+        <label>
+          Hasta
+          <input type="date" value={to} min={from || undefined} onChange={(e) => (setTo(e.target.value), setPage(1))} />
+        </label>
+        {(from || to) && (
+          <button type="button" className="ghost small" onClick={() => (setFrom(''), setTo(''), setPage(1))}>
+            Todas las fechas
+          </button>
+        )}
+      </div>
       <ErrorBox error={movs.error} />
       <div className="table-wrap">
-        <table>
+        <table className="cards-on-phone">
           <thead>
             <tr>
               <th aria-sort={sortBy === 'createdAt' ? (sortDir === 'asc' ? 'ascending' : 'descending') : 'none'}>{sortHeader('createdAt', 'Fecha')}</th>
@@ -190,21 +234,26 @@ function Movements({ walletId }: { walletId: string }) {
               const credit = decimalToCents(m.amount) >= 0n;
               return (
                 <tr key={m.id}>
-                  <td>{fmtDate(m.createdAt)}</td>
-                  <td>{TYPE_LABEL[m.type]}</td>
-                  <td>{m.note ?? '—'}</td>
-                  <td className={`num ${credit ? 'pos' : 'neg'}`}>
-                    {credit ? '+' : ''}
-                    {fmtWallet(m.amount)}
+                  <td data-label="Fecha">{fmtDate(m.createdAt)}</td>
+                  <td data-label="Tipo" className="lead">
+                    {TYPE_LABEL[m.type]}
                   </td>
-                  <td className="num">{fmtWallet(m.previousBalance)}</td>
-                  <td className="num">{fmtWallet(m.newBalance)}</td>
+                  <td data-label="Nota">{m.note ?? '—'}</td>
+                  <td data-label="Monto" className={`num amount-cell ${credit ? 'pos' : 'neg'}`}>
+                    {signedWallet(m.amount, currency)}
+                  </td>
+                  <td data-label="Saldo anterior" className="num">
+                    {show(m.previousBalance)}
+                  </td>
+                  <td data-label="Saldo nuevo" className="num">
+                    {show(m.newBalance)}
+                  </td>
                 </tr>
               );
             })}
           </tbody>
         </table>
-        {movs.data?.data.length === 0 && <p className="muted">Sin movimientos.</p>}
+        {movs.data?.data.length === 0 && <p className="muted">{from || to || query ? 'Sin movimientos con estos filtros.' : 'Sin movimientos.'}</p>}
       </div>
       <div className="table-foot">
         <span className="muted small">{movs.data ? `${movs.data.meta.total} movimientos` : ''}</span>
@@ -224,7 +273,7 @@ function StatusHistory({ driverId }: { driverId: string }) {
         <p className="muted">La billetera nunca cambió de estado.</p>
       ) : (
         <div className="table-wrap">
-          <table>
+          <table className="cards-on-phone">
             <thead>
               <tr>
                 <th>Fecha</th>
@@ -237,13 +286,13 @@ function StatusHistory({ driverId }: { driverId: string }) {
             <tbody>
               {(hist.data?.data ?? []).map((h) => (
                 <tr key={h.id}>
-                  <td>{fmtDate(h.changedAt)}</td>
-                  <td>
+                  <td data-label="Fecha">{fmtDate(h.changedAt)}</td>
+                  <td data-label="Cambio" className="lead">
                     {h.previousStatus === 'blocked' ? 'Bloqueada' : 'Activa'} → <strong>{h.status === 'blocked' ? 'Bloqueada' : 'Activa'}</strong>
                   </td>
-                  <td>{h.reason ?? '—'}</td>
-                  <td>{h.comment ?? '—'}</td>
-                  <td className="small muted">{h.changedByUserId.slice(0, 8)}</td>
+                  <td data-label="Motivo">{h.reason ?? '—'}</td>
+                  <td data-label="Comentario">{h.comment ?? '—'}</td>
+                  <td data-label="Por">{h.changedByName}</td>
                 </tr>
               ))}
             </tbody>
