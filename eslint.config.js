@@ -14,10 +14,12 @@ const layers = [
   { type: 'recargas', pattern: 'src/recargas', allow: ['db', 'ledger', 'core', 'auth', 'cajas'] },
   { type: 'wallets', pattern: 'src/wallets', allow: ['db', 'ledger', 'core', 'auth'] },
   { type: 'reportes', pattern: 'src/reportes', allow: ['db', 'ledger', 'core', 'auth'] },
+  { type: 'live', pattern: 'src/live', allow: ['db', 'core', 'auth'] },
+  { type: 'webhooks', pattern: 'src/webhooks', allow: ['db', 'core', 'auth'] },
   { type: 'http', pattern: 'src/http', allow: ['db', 'ledger', 'core', 'auth'] },
   { type: 'cli', pattern: 'src/cli', allow: ['db', 'ledger', 'app'] },
   // What is left: the files at the top of src/ (the composition root and its start-up).
-  { type: 'app', pattern: 'src', allow: ['db', 'ledger', 'core', 'auth', 'cajas', 'recargas', 'wallets', 'reportes', 'http'] },
+  { type: 'app', pattern: 'src', allow: ['db', 'ledger', 'core', 'auth', 'cajas', 'recargas', 'wallets', 'reportes', 'live', 'webhooks', 'http'] },
 ];
 
 export default tseslint.config(

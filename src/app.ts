@@ -40,6 +40,12 @@ import { reportesRoutes } from './reportes/reportes.routes.js';
 import { reportesServiceFactory } from './reportes/reportes.service.js';
 import { walletsRoutes } from './wallets/wallets.routes.js';
 import { walletsServiceFactory } from './wallets/wallets.service.js';
+import { outboxSignal } from './core/events.js';
+import { crossProcessWakeups } from './core/wakeups.js';
+import { startLive } from './live/live.js';
+import { startDelivery, type Delivery, type DeliveryTiming } from './webhooks/delivery.js';
+import { webhooksRoutes } from './webhooks/webhooks.routes.js';
+import { webhooksServiceFactory } from './webhooks/webhooks.service.js';
 
 export interface AppOptions {
   config: Config;
@@ -54,6 +60,10 @@ export interface AppOptions {
   available?: () => boolean;
   /** The built console (default web/dist). */
   webDir?: string;
+  /** PostgreSQL to LISTEN on for other processes' events (DATABASE_LISTEN_URL or DATABASE_URL); none for the embedded engine. */
+  listenUrl?: string | undefined;
+  /** Webhook retry timing (tests shorten it). */
+  webhookTiming?: DeliveryTiming;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -76,7 +86,7 @@ class OneLinePerRequest extends LogController {
 }
 
 /** Builds the whole service; the composition root. server.ts only starts it. */
-export async function buildApp({ config, db, jwtSecret, logger = false, available, webDir }: AppOptions) {
+export async function buildApp({ config, db, jwtSecret, logger = false, available, webDir, listenUrl, webhookTiming }: AppOptions) {
   const auth = authServiceFactory({
     db,
     signer: tokenSigner(jwtSecret, config.JWT_ACCESS_TTL),
@@ -186,6 +196,40 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
   const wallets = walletsServiceFactory({ db, users, defaultCurrency: config.DEFAULT_CURRENCY });
   installAuth(app, auth);
 
+  // Events: written by the services in their transactions; after a write is
+  // answered this process's readers look at once, other processes on a NOTIFY.
+  const signal = outboxSignal();
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method !== 'GET' && reply.statusCode < 500) signal.raise();
+  });
+  const wakeups = crossProcessWakeups({ db, signal, listenUrl, log: app.log });
+  const live = startLive({
+    db,
+    server: app.server,
+    prefix: config.API_PREFIX,
+    corsOrigins: config.corsOrigins,
+    anonymous: config.SOCKET_ANONYMOUS,
+    maxSockets: config.MAX_SOCKETS,
+    auth,
+    wakeups,
+    log: app.log,
+  });
+  let delivery: Delivery | null = null;
+  /** Starts webhook delivery once the database is there (server.ts, after migrations; otherwise when the app is ready). */
+  const startBackground = () => {
+    delivery ??= startDelivery({ db, wakeups, log: app.log, allowInsecure: config.WEBHOOK_ALLOW_INSECURE, ...(webhookTiming ? { timing: webhookTiming } : {}) });
+  };
+  const webhooks = webhooksServiceFactory({ db, allowInsecure: config.WEBHOOK_ALLOW_INSECURE, onCreated: () => delivery?.activate() });
+  app.addHook('onReady', async () => {
+    if (!available) startBackground();
+  });
+  // Sockets first: open connections would keep the HTTP server from closing.
+  app.addHook('preClose', async () => live.close());
+  app.addHook('onClose', async () => {
+    await delivery?.stop();
+    await wakeups.close();
+  });
+
   await app.register(
     async (api) => {
       await api.register(healthRoutes, { db });
@@ -202,12 +246,20 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
       await api.register(recargasRoutes, { recargas, injectionRoles: config.INJECTION_ROLES });
       await api.register(reportesRoutes, { reportes });
       await api.register(walletsRoutes, { wallets });
+      await api.register(webhooksRoutes, { webhooks });
     },
     { prefix: config.API_PREFIX },
   );
   await registerConsole(app, { apiPrefix: config.API_PREFIX, webDir });
 
-  return Object.assign(app, { services: { auth, users, cajas, sessions, recargas, reportes, wallets }, routeTable, writes });
+  return Object.assign(app, {
+    services: { auth, users, cajas, sessions, recargas, reportes, wallets, webhooks },
+    routeTable,
+    writes,
+    live,
+    startBackground,
+    delivery: () => delivery,
+  });
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

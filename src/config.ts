@@ -66,6 +66,15 @@ const envSchema = z.object({
     .default('America/La_Paz'),
   // Who may buy operator float for a session (always Administrador; Operador
   // on their own session when listed).
+  // Live updates and webhooks (API.md §6.5, §6.7).
+  SOCKET_ANONYMOUS: z.enum(['true', 'false']).default('false').transform((s) => s === 'true'),
+  MAX_SOCKETS: z.coerce.number().int().min(1).max(100_000).default(1000),
+  WEBHOOK_ALLOW_INSECURE: z.enum(['true', 'false']).default('false').transform((s) => s === 'true'),
+  // Where other processes' wake-ups are heard (LISTEN): a direct connection, not a transaction pooler.
+  DATABASE_LISTEN_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional(),
   INJECTION_ROLES: z
     .string()
     .default('Administrador')

@@ -24,6 +24,7 @@ async function main() {
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
     available: () => available,
+    listenUrl: database.engine === 'postgres' ? (config.DATABASE_LISTEN_URL ?? config.DATABASE_URL) : undefined,
   });
 
   let closing = false;
@@ -56,6 +57,7 @@ async function main() {
     await purge();
     setInterval(purge, 3600_000).unref();
     available = true;
+    app.startBackground();
   };
   const ready = () => app.log.info({ engine: database.engine, prefix: config.API_PREFIX || '/' }, 'service ready');
 

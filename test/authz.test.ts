@@ -75,6 +75,10 @@ const matrix: Record<string, { roles: P[] | 'public'; conductorOwn?: boolean }> 
   'POST /wallets-status/:driverId/block': { roles: ADMIN },
   'POST /wallets-status/:driverId/unblock': { roles: ADMIN },
   'GET /wallets-status/:driverId/history': { roles: STAFF },
+  'POST /webhooks': { roles: ADMIN },
+  'GET /webhooks': { roles: ADMIN },
+  'DELETE /webhooks/:id': { roles: ADMIN },
+  'GET /webhooks/:id/deliveries': { roles: ADMIN },
 };
 
 test('authorization matrix: every route × every caller', async () => {

@@ -6,7 +6,7 @@ import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
-import { buildApp, type App } from '../src/app.js';
+import { buildApp, type App, type AppOptions } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, openMigratedDatabase, type Database } from '../src/db/database.js';
 import type { Role } from '../src/db/tables/auth.js';
@@ -124,15 +124,22 @@ export interface TestContext {
   adminToken: string;
 }
 
-export async function buildTestApp(env: Record<string, string> = {}, options: { webDir?: string } = {}): Promise<TestContext> {
-  const database = await testDatabase();
-  const config = loadConfig({ ...env, JWT_SECRET: 'test-secret-test-secret-test-secret-123', LOG_LEVEL: 'silent' });
-  const app = await buildApp({ config, db: database.db, jwtSecret: config.JWT_SECRET!, logger: false, ...options });
+export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-123';
+
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  options: Pick<AppOptions, 'webDir' | 'webhookTiming'> & { database?: TestDatabase } = {},
+): Promise<TestContext> {
+  const { database: shared, ...appOptions } = options;
+  const database = shared ?? (await testDatabase());
+  const config = loadConfig({ ...env, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent' });
+  // On the server, each app LISTENs for the others' events, as separate processes do.
+  const app = await buildApp({ config, db: database.db, jwtSecret: config.JWT_SECRET!, logger: false, listenUrl: database.url, ...appOptions });
   await app.services.auth.bootstrapAdmin(ADMIN, app.log);
   await app.ready();
   after(async () => {
     await app.close();
-    await database.close();
+    if (!shared) await database.close();
   });
 
   const login = async (email: string, password: string) => {

@@ -169,6 +169,26 @@ export function authServiceFactory({ db, signer, refreshTtlSeconds, actors }: Au
     },
 
     /**
+     * Of these logins, the ones still valid with the same role, read from the
+     * database (not the cache), so a long-lived connection (a socket) learns
+     * of a logout, deactivation or role change made by any process.
+     */
+    async stillValid(logins: Array<{ sessionId: string; userId: string; role: Role }>): Promise<Set<string>> {
+      if (logins.length === 0) return new Set();
+      const rows = await db
+        .selectFrom('auth_sessions as s')
+        .innerJoin('users as u', 'u.id', 's.user_id')
+        .select(['s.id', 'u.id as user_id', 'u.role'])
+        .where('s.id', 'in', [...new Set(logins.map((l) => l.sessionId))])
+        .where('s.revoked_at', 'is', null)
+        .where('u.activo', '=', true)
+        .execute();
+      const valid = new Set<string>();
+      for (const l of logins) if (rows.some((r) => r.id === l.sessionId && r.user_id === l.userId && r.role === l.role)) valid.add(l.sessionId);
+      return valid;
+    },
+
+    /**
      * First start: with no user at all, create the Administrador from the
      * environment, or admin@localhost with a random password told once.
      */

@@ -22,6 +22,8 @@ export interface ClaimedSession {
   cajaAccount: bigint;
   /** The id drawn from the requested sequence, for the row about to be written. */
   nextId: number;
+  /** The session's cashier. */
+  owner: string;
 }
 
 export type SessionRefusalCode = 'SESSION_NOT_FOUND' | 'SESSION_NOT_OWNED' | 'SESSION_CLOSED';
@@ -72,7 +74,7 @@ export async function claimOpenSession(
   trx: Tx,
   c: { sessionId: number; actor: Actor; ingreso?: bigint; egreso?: bigint; sequence: IdSequence },
 ): Promise<ClaimedSession> {
-  const { rows } = await sql<{ id_caja: number; account_id: bigint; next_id: number }>`
+  const { rows } = await sql<{ id_caja: number; account_id: bigint; next_id: number; id_usuario: string }>`
     update caja_sesiones s
        set total_ingresos = s.total_ingresos + ${c.ingreso ?? 0n}::bigint,
            total_egresos = s.total_egresos + ${c.egreso ?? 0n}::bigint
@@ -81,10 +83,10 @@ export async function claimOpenSession(
        and s.estado_sesion = 'ABIERTA'
        and k.id = s.id_caja
        and (${isAdmin(c.actor)}::boolean or s.id_usuario = ${c.actor.id}::uuid)
-    returning s.id_caja, k.account_id, nextval(${sql.lit(c.sequence)}::regclass)::integer as next_id`.execute(trx);
+    returning s.id_caja, k.account_id, s.id_usuario, nextval(${sql.lit(c.sequence)}::regclass)::integer as next_id`.execute(trx);
   const row = rows[0];
   if (!row) return refuseSession(trx, c.sessionId, c.actor);
-  return { idCaja: row.id_caja, cajaAccount: row.account_id, nextId: row.next_id };
+  return { idCaja: row.id_caja, cajaAccount: row.account_id, nextId: row.next_id, owner: row.id_usuario };
 }
 
 export interface SessionRow {

@@ -7,6 +7,8 @@ import { createAccount } from '../ledger/ledger.js';
 import { cajasError } from './cajas.errors.js';
 import { insertMovementWithTransfer, listCajas } from './cajas.queries.js';
 import type { CreatedCaja } from './cajas.schemas.js';
+import { recordEvents } from '../core/events.js';
+import { cajaEvent } from './cajas.events.js';
 
 // Cash registers (API.md §2): each is a ledger account whose balance is the
 // cash it should hold; only movements change it.
@@ -66,6 +68,7 @@ export function cajasServiceFactory({ db, currency, worldAccount }: CajasService
             userId: actor.id,
           });
         }
+        await recordEvents(trx, [await cajaEvent(trx, 'caja.created', id)]);
         return { ...caja, saldo };
       });
     },
@@ -75,13 +78,16 @@ export function cajasServiceFactory({ db, currency, worldAccount }: CajasService
         ...(input.nombre !== undefined ? { nombre: input.nombre.trim() } : {}),
         ...(input.especialidad !== undefined ? { especialidad: input.especialidad } : {}),
       };
-      const updated = await db
-        .updateTable('cajas')
-        .set({ ...changes, updated_at: sql<Date>`now()` })
-        .where('id', '=', id)
-        .returning('id')
-        .executeTakeFirst();
-      if (!updated) throw cajasError('CAJA_NOT_FOUND', `Caja ${id} not found`);
+      await inTransaction(db, async (trx) => {
+        const updated = await trx
+          .updateTable('cajas')
+          .set({ ...changes, updated_at: sql<Date>`now()` })
+          .where('id', '=', id)
+          .returning('id')
+          .executeTakeFirst();
+        if (!updated) throw cajasError('CAJA_NOT_FOUND', `Caja ${id} not found`);
+        await recordEvents(trx, [await cajaEvent(trx, 'caja.updated', id)]);
+      });
       return get(id);
     },
 
@@ -97,6 +103,7 @@ export function cajasServiceFactory({ db, currency, worldAccount }: CajasService
           .executeTakeFirst();
         if (open) throw cajasError('CAJA_HAS_OPEN_SESSION', `Caja ${id} has an open session (${open.id}); close it first`);
         await trx.updateTable('cajas').set({ estado: false, updated_at: sql<Date>`now()` }).where('id', '=', id).execute();
+        await recordEvents(trx, [await cajaEvent(trx, 'caja.deleted', id)]);
       });
       return get(id);
     },

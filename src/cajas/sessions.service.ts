@@ -20,6 +20,8 @@ import {
 } from './cajas.queries.js';
 import type { CajaSessionItem, CajaSessionsQuery, Movement, Session } from './cajas.schemas.js';
 import { lockCaja } from './cajas.service.js';
+import { recordEvents } from '../core/events.js';
+import { movementEvent, sessionEvent } from './cajas.events.js';
 
 // Cash register sessions (API.md §2): opening with a count, manual
 // movements, and closing, which books the difference. Every money step on a
@@ -142,7 +144,9 @@ export function sessionsServiceFactory({ db, worldAccount }: SessionsServiceDeps
             userId: actor.id,
           });
         }
-        return toSession(inserted);
+        const opened = toSession(inserted);
+        await recordEvents(trx, [sessionEvent('session.opened', opened)]);
+        return opened;
       });
     },
 
@@ -177,7 +181,9 @@ export function sessionsServiceFactory({ db, worldAccount }: SessionsServiceDeps
             userId: actor.id,
             movementId: claimed.nextId,
           });
-          return { ...m, id_sesion_caja: input.id_sesion_caja };
+          const movement = { ...m, id_sesion_caja: input.id_sesion_caja };
+          await recordEvents(trx, [movementEvent(movement, claimed.owner)]);
+          return movement;
         } catch (err) {
           if (err instanceof InsufficientFundsError) {
             throw cajasError('INSUFFICIENT_CASH', 'The cash register does not hold enough cash for this withdrawal');
@@ -232,7 +238,9 @@ export function sessionsServiceFactory({ db, worldAccount }: SessionsServiceDeps
             userId: actor.id,
           });
         }
-        return toSession(closed);
+        const result = toSession(closed);
+        await recordEvents(trx, [sessionEvent('session.closed', result)]);
+        return result;
       });
     },
   };

@@ -12,6 +12,8 @@ import { findSale, injectionChunks, injectionPage, saleChunks, salePage } from '
 import type { HistorialQuery, Inyeccion, OperadoraSaldo, Recarga } from './recargas.schemas.js';
 import type { Page } from '../core/pagination.js';
 import { salesDecider } from './sales.batch.js';
+import { recordEvents } from '../core/events.js';
+import { injectionEvent } from './recargas.events.js';
 
 // Top-ups sold from operator floats, and injections that buy float with a
 // session's cash (API.md §3).
@@ -114,13 +116,15 @@ export function recargasServiceFactory({ db }: RecargasServiceDeps) {
           select ${claimed.idCaja}, ${input.id_caja_sesion}, 'EGRESO', ${monto}, ${motivo}, 'INYECCION', i.id, ${transferId}, i.fecha_hora
             from i
           returning fecha`.execute(trx);
-        return {
+        const injection: Inyeccion = {
           id: claimed.nextId,
           operadora_destino: input.operadora_destino,
           monto,
           fecha_hora: rows[0]!.fecha,
           id_caja_origen: input.id_caja_sesion,
         };
+        await recordEvents(trx, [injectionEvent(injection, claimed.owner)]);
+        return injection;
       });
     },
 

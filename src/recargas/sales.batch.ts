@@ -97,7 +97,7 @@ const decide = (jobs: SaleJob[], keyed: Array<Keyed | undefined>) => sql`
     -- One array of ids, so the primary key finds them (two IN lists joined by
     -- OR were a filter over every account: with 200,000 wallets, 20x slower).
     accounts as (
-      select id, posted - pending_debits as available, floor, currency from ledger_accounts
+      select id, posted, posted - pending_debits as available, floor, currency from ledger_accounts
        where id = any(array(select float_account from live union select account_id from sessions))
        order by id
          for no key update
@@ -164,6 +164,37 @@ const write = sql`
       update caja_sesiones s set total_ingresos = s.total_ingresos + x.sum
         from (select sess, sum(monto)::bigint as sum from v group by sess) x
        where s.id = x.sess
+    ),
+    -- The events (core/events.ts), data as the REST routes return it
+    -- (recargas.events.ts): each sale, and a float this batch took from at
+    -- or above its minimum to below it.
+    lows as (
+      select o.id, o.nombre_operadora, f.posted - x.total as saldo_actual, o.saldo_minimo
+        from (select float_account, sum(monto)::bigint as total from v group by float_account) x
+        join accounts f on f.id = x.float_account
+        join operadoras o on o.account_id = x.float_account
+       where f.posted >= o.saldo_minimo and f.posted - x.total < o.saldo_minimo
+    ),
+    events as (
+      insert into outbox_events (type, data, audience)
+      select e.type, e.data, e.audience from (
+        select 1 as part, v.m as n, 'recarga.completed' as type,
+               jsonb_build_object('id', v.id, 'operadora', o.nombre_operadora, 'numero_cliente', v.numero,
+                                  'monto', round(v.monto / 100.0, 2),
+                                  'fecha_hora', to_char(v.fecha_hora at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                  'id_caja_sesion', v.sess, 'estado', 'COMPLETADA', 'anulada_en', null, 'anulada_por', null,
+                                  'motivo_anulacion', null) as data,
+               jsonb_build_object('users', jsonb_build_array(s.id_usuario)) as audience
+          from v join sessions s on s.id = v.sess join operadoras o on o.id = v.op
+        union all
+        select 2, l.id, 'float.low',
+               jsonb_build_object('id', l.id, 'nombre_operadora', l.nombre_operadora, 'saldo_actual', round(l.saldo_actual / 100.0, 2),
+                                  'saldo_minimo', round(l.saldo_minimo / 100.0, 2), 'bajo_minimo', true),
+               '{"operadores": true}'::jsonb
+          from lows l
+      ) e
+       where pg_current_xact_id() is not null
+       order by e.part, e.n
     )`;
 
 /** Each keyed sale's answer, picked by its decision from those rendered beforehand (a 5xx is not stored). */

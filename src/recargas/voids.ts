@@ -5,6 +5,8 @@ import type { Tx } from '../db/transaction.js';
 import { InsufficientFundsError, postTransfer } from '../ledger/ledger.js';
 import { recargasError } from './recargas.errors.js';
 import type { Recarga } from './recargas.schemas.js';
+import { recordEvents } from '../core/events.js';
+import { annulledEvent } from './recargas.events.js';
 
 // Voiding a mistaken top-up (API.md §6.3): only while its session is open,
 // once. The float gets the amount back and the session's cash gives it up:
@@ -51,7 +53,7 @@ export async function annulSale(trx: Tx, actor: Actor, id: number, motivo: strin
     values (${claimed.nextId}, ${claimed.idCaja}, ${sale.id_caja_sesion}, 'EGRESO', ${sale.monto},
             ${`Anulación de recarga ${id} (${sale.nombre_operadora} ${sale.numero_cliente})`}, 'ANULACION', ${id}, ${transferId})
     returning fecha`.execute(trx);
-  return trx
+  const annulled = await trx
     .updateTable('recargas_cliente as r')
     .from('operadoras as o')
     .set({ estado: 'ANULADA', anulada_en: rows[0]!.fecha, anulada_por: actor.id, motivo_anulacion: motivo, anulacion_transfer_id: transferId })
@@ -70,4 +72,6 @@ export async function annulSale(trx: Tx, actor: Actor, id: number, motivo: strin
       'r.motivo_anulacion',
     ])
     .executeTakeFirstOrThrow();
+  await recordEvents(trx, [annulledEvent(annulled, claimed.owner)]);
+  return annulled;
 }

@@ -11,6 +11,8 @@ import { formatDecimal } from '../ledger/money.js';
 import { walletError } from './wallets.errors.js';
 import { driverIdOfUser, lockWalletOfDriver, toMovement } from './wallets.queries.js';
 import type { Debit, WalletBalance } from './wallets.schemas.js';
+import { recordEvents } from '../core/events.js';
+import { debitEvent } from './wallets.events.js';
 
 // Wallet balances, movements and debits (API.md §4). The balance is the
 // wallet ledger account's posted balance; pending top-ups are shown apart.
@@ -176,7 +178,7 @@ export function balancesServiceFactory({ db }: { db: Db }) {
           .returning('created_at')
           .executeTakeFirstOrThrow();
         await trx.updateTable('wallets').set({ updated_at: now }).where('id', '=', wallet.id).execute();
-        return {
+        const debit: Debit = {
           transactionId,
           movementId,
           type: input.type,
@@ -188,6 +190,8 @@ export function balancesServiceFactory({ db }: { db: Db }) {
           note: input.note ?? null,
           createdAt: m.created_at,
         };
+        await recordEvents(trx, [debitEvent(driverId, debit)]);
+        return debit;
       }),
   };
 }

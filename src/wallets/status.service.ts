@@ -5,6 +5,8 @@ import type { WalletStatus } from '../db/tables/wallets.js';
 import { inTransaction, type Db } from '../db/transaction.js';
 import { lockWalletOfDriver, walletOfDriver } from './wallets.queries.js';
 import type { StatusChange } from './wallets.schemas.js';
+import { recordEvents } from '../core/events.js';
+import { statusEvent } from './wallets.events.js';
 
 // Block / unblock (API.md §4): idempotent; only real changes are recorded.
 
@@ -35,7 +37,9 @@ export function statusServiceFactory({ db }: { db: Db }) {
         .set({ status: target, status_changed_at: change.changed_at, updated_at: change.changed_at })
         .where('id', '=', wallet.id)
         .execute();
-      return { ...base, changed: true, changedAt: change.changed_at };
+      const changed: StatusChange = { ...base, changed: true, changedAt: change.changed_at };
+      await recordEvents(trx, [statusEvent(changed)]);
+      return changed;
     });
 
   return {

@@ -11,6 +11,8 @@ import { PendingAlreadyResolvedError, createPendingTransfer, postPendingTransfer
 import { walletError } from './wallets.errors.js';
 import { pointAccount, toTopup, type TopupRow } from './wallets.queries.js';
 import type { ConfirmedTopup, Topup, TopupListItem } from './wallets.schemas.js';
+import { recordEvents } from '../core/events.js';
+import { confirmedEvent, topupEvent } from './wallets.events.js';
 
 // Two-phase cash top-ups (API.md §4): create = a pending point → wallet
 // transfer; confirm posts it (the wallet is credited, one movement); cancel
@@ -168,7 +170,9 @@ export function topupsServiceFactory({ db }: { db: Db }) {
           })
           .returningAll()
           .executeTakeFirstOrThrow();
-        return toTopup(row);
+        const topup = toTopup(row);
+        await recordEvents(trx, [await topupEvent(trx, 'wallet.topup.pending', topup)]);
+        return topup;
       }),
 
     confirm: (actor: Actor, ccrId: string, comment: string | undefined, idem?: Idempotency<ConfirmedTopup>) =>
@@ -205,7 +209,9 @@ export function topupsServiceFactory({ db }: { db: Db }) {
             ledger_transfer_id: posted.id,
           })
           .execute();
-        return { ...toTopup(row), status: 'completed', previousBalance, newBalance, confirmedAt: now, confirmedByUserId: actor.id };
+        const confirmed: ConfirmedTopup = { ...toTopup(row), status: 'completed', previousBalance, newBalance, confirmedAt: now, confirmedByUserId: actor.id };
+        await recordEvents(trx, [await confirmedEvent(trx, confirmed)]);
+        return confirmed;
       }),
 
     cancel: (actor: Actor, ccrId: string, reason: string, idem?: Idempotency<Topup>) =>
@@ -220,7 +226,9 @@ export function topupsServiceFactory({ db }: { db: Db }) {
           .returningAll()
           .executeTakeFirstOrThrow();
         await trx.updateTable('wallet_transactions').set({ status: 'cancelled', updated_at: now }).where('id', '=', record.transaction_id).execute();
-        return toTopup(row);
+        const cancelled = toTopup(row);
+        await recordEvents(trx, [await topupEvent(trx, 'wallet.topup.cancelled', cancelled)]);
+        return cancelled;
       }),
 
     async get(ccrId: string): Promise<TopupListItem> {

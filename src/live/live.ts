@@ -1,0 +1,201 @@
+import type { Server as HttpServer } from 'node:http';
+import { decodeJwt } from 'jose';
+import { Server, type Namespace, type Socket } from 'socket.io';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AuthService } from '../auth/auth.service.js';
+import { DATA_CHANGED, type OutboxEvent } from '../core/events.js';
+import { latestEventId, outboxReader } from '../core/outbox-reader.js';
+import type { Actor } from '../core/actor.js';
+import type { Db } from '../db/transaction.js';
+import { canSee, eventMessage } from './audience.js';
+import type { Wakeups } from '../core/wakeups.js';
+
+// Live updates over Socket.IO (API.md §6.5, §6.7). Each process reads the
+// outbox (the events every process's transactions wrote) and tells its own
+// sockets; PostgreSQL carries the wake-ups between processes (core/wakeups.ts),
+// the outbox itself the events, so every process delivers every event.
+//
+// - Anonymous sockets (SOCKET_ANONYMOUS=true only) get `dataChanged
+//   {entity, action}` for cajas and floats: no amounts, no people; at most
+//   one per entity and action per second.
+// - A socket with `auth: {token}` gets `dataChanged` and `event` messages
+//   for what its role may see (audience.ts); it is disconnected at its
+//   token's expiry and within a second or two of a logout, deactivation or
+//   role change. A bad token gets connect_error.
+
+export interface LiveOptions {
+  db: Db;
+  server: HttpServer;
+  prefix: string;
+  corsOrigins: string[];
+  anonymous: boolean;
+  maxSockets: number;
+  auth: AuthService;
+  wakeups: Wakeups;
+  log: FastifyBaseLogger;
+}
+
+interface Viewer {
+  actor: Actor;
+  /** The Conductor's driver id. */
+  driverId: string | null;
+}
+
+const POLL_MS = 1000;
+const REVALIDATE_MS = 1000;
+const COALESCE_MS = 1000;
+
+export function startLive(opts: LiveOptions) {
+  const { db, log } = opts;
+  const paths = [...new Set(['/socket.io', `${opts.prefix}/socket.io`])];
+  let sockets = 0;
+  const servers = paths.map(
+    (path) =>
+      new Server(opts.server, {
+        path,
+        cors: { origin: opts.corsOrigins.length > 0 ? opts.corsOrigins : false },
+        // Two servers share the HTTP server: neither may destroy the other's upgrades.
+        destroyUpgrade: false,
+        allowRequest: (_req, done) => done(null, sockets < opts.maxSockets),
+        serveClient: false,
+      }),
+  );
+  const namespaces: Namespace[] = servers.flatMap((io) => [...new Set(['/', opts.prefix || '/'])].map((n) => io.of(n)));
+  const viewers = new Map<Socket, Viewer>();
+
+  for (const ns of namespaces) {
+    ns.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+      if (token === undefined || token === null || token === '') {
+        return opts.anonymous ? next() : next(new Error('unauthorized: connect with auth {token}'));
+      }
+      if (typeof token !== 'string') return next(new Error('unauthorized'));
+      void opts.auth.authenticate(token).then(async (actor) => {
+        if (!actor) return next(new Error('unauthorized'));
+        const driverId = actor.role === 'Conductor' ? ((await db.selectFrom('drivers').select('id').where('user_id', '=', actor.id).executeTakeFirst())?.id ?? null) : null;
+        socket.data.viewer = { actor, driverId } satisfies Viewer;
+        socket.data.exp = decodeJwt(token).exp;
+        next();
+      }, next);
+    });
+    ns.on('connection', (socket) => {
+      sockets++;
+      const viewer = socket.data.viewer as Viewer | undefined;
+      if (viewer) {
+        viewers.set(socket, viewer);
+        const ms = Number(socket.data.exp) * 1000 - Date.now();
+        const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, ms));
+        socket.once('disconnect', () => clearTimeout(expiry));
+      } else void socket.join('anonymous');
+      socket.once('disconnect', () => {
+        sockets--;
+        viewers.delete(socket);
+      });
+      reader.start();
+    });
+  }
+
+  // ---- anonymous: coalesced dataChanged
+  const lastSent = new Map<string, number>();
+  const pendingSend = new Map<string, NodeJS.Timeout>();
+  function toAnonymous(entity: string, action: string) {
+    const key = `${entity}:${action}`;
+    const send = () => {
+      lastSent.set(key, Date.now());
+      pendingSend.delete(key);
+      for (const ns of namespaces) ns.to('anonymous').emit('dataChanged', { entity, action });
+    };
+    const wait = (lastSent.get(key) ?? 0) + COALESCE_MS - Date.now();
+    if (wait <= 0) send();
+    else if (!pendingSend.has(key)) pendingSend.set(key, setTimeout(send, wait));
+  }
+
+  function deliver(e: OutboxEvent) {
+    const changes = DATA_CHANGED[e.type] ?? [];
+    for (const c of changes) if (c.entity !== 'wallet') toAnonymous(c.entity, c.action);
+    const message = eventMessage(e);
+    for (const [socket, viewer] of viewers) {
+      const sees = canSee(viewer.actor, viewer.driverId, e.audience);
+      for (const c of changes) if (sees || (c.entity !== 'wallet' && viewer.actor.role !== 'Conductor')) socket.emit('dataChanged', { entity: c.entity, action: c.action });
+      if (sees) socket.emit('event', message);
+    }
+  }
+
+  // ---- the reader: from the newest event when the first socket connects
+  const reader = (() => {
+    const outbox = outboxReader(db);
+    let cursor: bigint | null = null;
+    let running = false;
+    let again = false;
+    let poll: NodeJS.Timeout | undefined;
+    async function drain() {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      try {
+        do {
+          again = false;
+          if (cursor === null) cursor = await latestEventId(db);
+          for (;;) {
+            const events = await outbox.next(cursor, 500);
+            for (const e of events) deliver(e);
+            if (events.length > 0) cursor = events[events.length - 1]!.id;
+            if (events.length < 500) break;
+          }
+        } while (again);
+      } catch (err) {
+        log.warn({ err }, 'live updates: reading events failed; retrying');
+      } finally {
+        running = false;
+      }
+    }
+    return {
+      start() {
+        if (poll) return;
+        poll = setInterval(() => {
+          if (sockets === 0) return;
+          void drain();
+        }, POLL_MS);
+        poll.unref();
+        void drain();
+      },
+      wake: () => {
+        if (sockets > 0 && cursor !== null) void drain();
+      },
+      stop: () => clearInterval(poll),
+    };
+  })();
+
+  // ---- logins that ended elsewhere: checked against the database every second
+  const revalidate = setInterval(() => {
+    if (viewers.size === 0) return;
+    const logins = [...viewers.values()].map((v) => ({ sessionId: v.actor.sessionId, userId: v.actor.id, role: v.actor.role }));
+    opts.auth.stillValid(logins).then(
+      (valid) => {
+        for (const [socket, v] of viewers) if (!valid.has(v.actor.sessionId)) socket.disconnect(true);
+      },
+      (err: unknown) => log.warn({ err }, 'live updates: checking logins failed'),
+    );
+  }, REVALIDATE_MS);
+  revalidate.unref();
+
+  const unsubscribe = opts.wakeups.subscribe(reader.wake);
+
+  return {
+    connected: () => sockets,
+    async close() {
+      clearInterval(revalidate);
+      reader.stop();
+      for (const t of pendingSend.values()) clearTimeout(t);
+      unsubscribe();
+      // Not io.close(): that closes the HTTP server too, which the app closes itself.
+      for (const io of servers) {
+        io.disconnectSockets(true);
+        io.engine.close();
+      }
+    },
+  };
+}
+export type Live = ReturnType<typeof startLive>;
