@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { jsonArrayStream } from '../src/core/json-stream.js';
@@ -208,6 +209,15 @@ test('histories: buscar finds digits anywhere; pages carry X-Total-Count; the wh
   assert.deepEqual(chunks, [2, 1]);
   assert.deepEqual(JSON.parse(text), (await ctx.ok('GET', url(''), admin)).map((r: { id: number }) => r.id));
   assert.equal(await streamText(jsonArrayStream((async function* () {})(), (r) => r)), '[]');
+
+  // Sales in the same millisecond (timestamps keep microseconds): a chunk boundary among them skips none.
+  const ids = JSON.parse(text) as number[];
+  for (const [i, id] of ids.entries()) {
+    await sql`update recargas_cliente set fecha_hora = ${`2026-01-01 00:00:00.123${[9, 5, 1][i]}00+00`}::timestamptz where id = ${id}`.execute(ctx.database.db);
+  }
+  const oneByOne: number[] = [];
+  for await (const rows of saleChunks(ctx.database.db, { id_caja_sesion: session.id }, 1)) oneByOne.push(...rows.map((r) => r.id));
+  assert.deepEqual(oneByOne, ids);
 });
 
 async function streamText(stream: AsyncIterable<unknown>) {

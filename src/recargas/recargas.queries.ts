@@ -16,7 +16,10 @@ export function historyPage(q: HistorialQuery): Page | null {
   return { page: q.page ?? 1, limit: q.limit ?? 100 };
 }
 
-type Cursor = { at: Date; id: number };
+// The next chunk starts after the last row sent, compared on its stored
+// timestamp (microseconds): a JS Date keeps milliseconds only, and rows in
+// the same millisecond would be skipped.
+type Cursor = { id: number };
 
 const saleColumns = [
   'r.id',
@@ -63,12 +66,12 @@ export async function* saleChunks(db: Db, q: HistorialQuery, chunk = CHUNK): Asy
   let after: Cursor | undefined;
   for (;;) {
     let query = sales(db, q).select(saleColumns);
-    if (after) query = query.where(sql<boolean>`(r.fecha_hora, r.id) < (${after.at}, ${after.id})`);
+    if (after) query = query.where(sql<boolean>`(r.fecha_hora, r.id) < (select fecha_hora, id from recargas_cliente where id = ${after.id})`);
     const rows = await query.orderBy('r.fecha_hora', 'desc').orderBy('r.id', 'desc').limit(chunk).execute();
     yield rows;
     if (rows.length < chunk) return;
     const last = rows[rows.length - 1]!;
-    after = { at: last.fecha_hora, id: last.id };
+    after = { id: last.id };
   }
 }
 
@@ -83,12 +86,12 @@ export async function* injectionChunks(db: Db, q: HistorialQuery): AsyncGenerato
   let after: Cursor | undefined;
   for (;;) {
     let query = injections(db, q).select(injectionColumns);
-    if (after) query = query.where(sql<boolean>`(i.fecha_hora, i.id) < (${after.at}, ${after.id})`);
+    if (after) query = query.where(sql<boolean>`(i.fecha_hora, i.id) < (select fecha_hora, id from inyecciones_operadora where id = ${after.id})`);
     const rows = await query.orderBy('i.fecha_hora', 'desc').orderBy('i.id', 'desc').limit(CHUNK).execute();
     yield rows;
     if (rows.length < CHUNK) return;
     const last = rows[rows.length - 1]!;
-    after = { at: last.fecha_hora, id: last.id };
+    after = { id: last.id };
   }
 }
 
