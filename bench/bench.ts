@@ -5,9 +5,13 @@
 // It sells 1.00 top-ups on one operator at concurrency 1, 16 and 64, then at
 // 16 with a fresh Idempotency-Key on each, reads balances at 64, then checks
 // that the operator balance moved by exactly the accepted sales and that the
-// ledger verifies.
+// ledger verifies. The top-ups at 16 run again with 50 authenticated sockets
+// connected and a webhook registered (the server needs
+// WEBHOOK_ALLOW_INSECURE=true for a local receiver), for the ratio of the two.
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import autocannon from 'autocannon';
+import { io } from 'socket.io-client';
 
 const base = (process.env.BENCH_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -91,6 +95,39 @@ const headers = { authorization: `Bearer ${token}`, 'content-type': 'application
 for (const c of [1, 16, 64]) {
   await run('top-up', c, { url: '/recargas/cliente', method: 'POST', headers, body: sale });
 }
+// The same with 50 sockets listening and a webhook receiving every sale.
+const received = { socket: 0, webhook: 0 };
+const sockets = await Promise.all(
+  Array.from({ length: 50 }, async () => {
+    const s = io(base, { transports: ['websocket'], forceNew: true, reconnection: false, auth: { token } });
+    s.on('event', () => received.socket++);
+    await new Promise<void>((resolve, reject) => (s.once('connect', () => resolve()), s.once('connect_error', reject)));
+    return s;
+  }),
+);
+const receiver = createServer((req, res) => {
+  req.resume().on('end', () => {
+    received.webhook++;
+    res.writeHead(204).end();
+  });
+});
+await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+const hook = await call('POST', '/webhooks', token, {
+  url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/`,
+  events: ['recarga.completed'],
+});
+if (hook.status !== 201) console.log(`(no webhook: ${hook.json?.message}; start the server with WEBHOOK_ALLOW_INSECURE=true)`);
+const plain = rows.find((r) => r.scenario === 'top-up' && r.connections === 16)!;
+const live = await run('top-up, 50 sockets + webhook', 16, { url: '/recargas/cliente', method: 'POST', headers, body: sale });
+await new Promise((r) => setTimeout(r, 1000));
+console.log(
+  `  with 50 sockets and a webhook: ${Math.round((100 * live.rps) / plain.rps)} % of the plain rate; ` +
+    `events received by the sockets ${received.socket} (50 × ${Math.round(received.socket / 50)}), by the webhook ${received.webhook}`,
+);
+for (const s of sockets) s.disconnect();
+if (hook.status === 201) await call('DELETE', `/webhooks/${hook.json.id}`, token);
+receiver.close();
+
 await run('top-up, keyed', 16, {
   url: '/recargas/cliente',
   requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, headers: { ...headers, 'idempotency-key': randomUUID() }, body: sale }) }],

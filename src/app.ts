@@ -43,7 +43,7 @@ import { walletsServiceFactory } from './wallets/wallets.service.js';
 import { outboxSignal } from './core/events.js';
 import { crossProcessWakeups } from './core/wakeups.js';
 import { startLive } from './live/live.js';
-import { startDelivery, type Delivery, type DeliveryTiming } from './webhooks/delivery.js';
+import { DEFAULT_TIMING, startDelivery, type Delivery, type DeliveryTiming } from './webhooks/delivery.js';
 import { webhooksRoutes } from './webhooks/webhooks.routes.js';
 import { webhooksServiceFactory } from './webhooks/webhooks.service.js';
 
@@ -217,7 +217,13 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
   let delivery: Delivery | null = null;
   /** Starts webhook delivery once the database is there (server.ts, after migrations; otherwise when the app is ready). */
   const startBackground = () => {
-    delivery ??= startDelivery({ db, wakeups, log: app.log, allowInsecure: config.WEBHOOK_ALLOW_INSECURE, ...(webhookTiming ? { timing: webhookTiming } : {}) });
+    delivery ??= startDelivery({
+      db,
+      wakeups,
+      log: app.log,
+      allowInsecure: config.WEBHOOK_ALLOW_INSECURE,
+      timing: webhookTiming ?? { ...DEFAULT_TIMING, timeoutMs: config.WEBHOOK_TIMEOUT_MS },
+    });
   };
   const webhooks = webhooksServiceFactory({ db, allowInsecure: config.WEBHOOK_ALLOW_INSECURE, onCreated: () => delivery?.activate() });
   app.addHook('onReady', async () => {

@@ -70,6 +70,8 @@ const envSchema = z.object({
   SOCKET_ANONYMOUS: z.enum(['true', 'false']).default('false').transform((s) => s === 'true'),
   MAX_SOCKETS: z.coerce.number().int().min(1).max(100_000).default(1000),
   WEBHOOK_ALLOW_INSECURE: z.enum(['true', 'false']).default('false').transform((s) => s === 'true'),
+  // A delivery not answered within this is a failed attempt (the contract's 10 s).
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   // Where other processes' wake-ups are heard (LISTEN): a direct connection, not a transaction pooler.
   DATABASE_LISTEN_URL: z
     .string()

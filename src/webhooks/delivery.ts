@@ -98,7 +98,8 @@ export function startDelivery({ db, wakeups, log, allowInsecure, timing = DEFAUL
 
   /** Claims up to `n` heads due now (leased for longer than a send can take). */
   async function claimHeads(n: number): Promise<Head[]> {
-    const lease = `${Math.ceil(timing.timeoutMs / 1000) + 20} seconds`;
+    // Longer than a send can take, plus time to record its outcome.
+    const lease = `${Math.ceil(timing.timeoutMs / 1000) + 5} seconds`;
     const { rows } = await sql<Head>`
       with heads as (
         select distinct on (webhook_id) id from webhook_deliveries where status = 'pending' order by webhook_id, event_id

@@ -6,10 +6,13 @@
 // ones happened at most once, `verify` is clean. On PostgreSQL and on PGlite.
 // Top-ups without a key ('venta', on Entel: the one-statement batches) ride
 // along; one left unanswered cannot be retried, so it may or may not be in
-// the books, but whatever is there must add up.
+// the books, but whatever is there must add up. A webhook subscribed to
+// every event type receives, through all the crashes, one event per
+// committed change (duplicates only by id), in outbox order.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -58,8 +61,25 @@ interface Totals {
   failures: string[];
 }
 
+/** A webhook receiver that answers 200 to everything and keeps what it got, in arrival order. */
+async function webhookReceiver() {
+  const got: Array<{ id: string; type: string }> = [];
+  const server = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const e = JSON.parse(body) as { id: string; type: string };
+      got.push({ id: e.id, type: e.type });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`, got, close: () => server.close() };
+}
+
 async function runScenario(engine: 'postgres' | 'pglite', opsTarget: number, crashes: number): Promise<Totals> {
   const totals: Totals = { requests: 0, crashes: 0, unanswered: 0, replayed: 0, failures: [] };
+  const receiver = await webhookReceiver();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = {
@@ -70,6 +90,8 @@ async function runScenario(engine: 'postgres' | 'pglite', opsTarget: number, cra
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     JWT_SECRET: randomBytes(32).toString('hex'),
+    WEBHOOK_ALLOW_INSECURE: 'true',
+    WEBHOOK_TIMEOUT_MS: '2000',
   };
   let dropDb: (() => Promise<void>) | undefined;
   let dataDir: string | undefined;
@@ -141,6 +163,11 @@ async function runScenario(engine: 'postgres' | 'pglite', opsTarget: number, cra
     const login = await must('POST', '/auth/login', undefined, ADMIN);
     const token: string = login.access_token;
     const adminId: string = login.user.id;
+    const hook = await must('POST', '/webhooks', token, {
+      url: receiver.url,
+      events: ['recarga.completed', 'recarga.annulled', 'injection.completed', 'session.opened', 'session.closed', 'float.low',
+        'wallet.topup.pending', 'wallet.topup.confirmed', 'wallet.topup.cancelled', 'wallet.debited', 'wallet.blocked', 'wallet.unblocked'],
+    });
     const caja = await must('POST', '/cajas', token, { nombre: 'Crash caja', saldo: 50_000 });
     const session = await must('POST', '/cajas/abrir', token, { id_caja: caja.id });
     const setupInjection = await must('POST', '/recargas/inyeccion', token, { operadora_destino: 'Tigo', monto: 500, id_caja_sesion: session.id });
@@ -309,6 +336,35 @@ async function runScenario(engine: 'postgres' | 'pglite', opsTarget: number, cra
     if (toCents(ses.monto_final_teorico) !== expectedTeorico) {
       totals.failures.push(`session teórico ${ses.monto_final_teorico}, expected ${cents(expectedTeorico)}`);
     }
+    // The webhook: every delivery done (a send cut by SIGKILL is sent again after its lease), one event per committed change.
+    for (let i = 0; i < 300; i++) {
+      const pending = await must('GET', `/webhooks/${hook.id}/deliveries?status=pending&limit=1`, token);
+      if (pending.length === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const pendingLeft = await must('GET', `/webhooks/${hook.id}/deliveries?status=pending&limit=500`, token);
+    const failedDeliveries = await must('GET', `/webhooks/${hook.id}/deliveries?status=failed&limit=500`, token);
+    if (pendingLeft.length || failedDeliveries.length) totals.failures.push(`webhook: ${pendingLeft.length} pending, ${failedDeliveries.length} failed`);
+    const firstSeen: Array<{ id: string; type: string }> = [];
+    const seen = new Set<string>();
+    for (const e of receiver.got) {
+      if (seen.has(e.id)) continue;
+      seen.add(e.id);
+      firstSeen.push(e);
+    }
+    const order = firstSeen.map((e) => BigInt(e.id));
+    if (order.some((id, i) => i > 0 && id <= order[i - 1]!)) totals.failures.push('webhook: events out of order');
+    const delivered = (type: string) => firstSeen.filter((e) => e.type === type).length;
+    const expectCount = (what: string, type: string, n: number) => {
+      if (delivered(type) !== n) totals.failures.push(`webhook ${what}: ${delivered(type)} ${type} events, ${n} in the books`);
+    };
+    expectCount('sales', 'recarga.completed', recargas.length + ventas.length);
+    expectCount('injections', 'injection.completed', inyecciones.length);
+    expectCount('top-ups', 'wallet.topup.pending', records.length);
+    expectCount('confirmations', 'wallet.topup.confirmed', records.filter((r) => r.status === 'completed').length);
+    expectCount('debits', 'wallet.debited', movements.filter((m) => m.type !== 'cash_topup').length);
+    const duplicates = receiver.got.length - firstSeen.length;
+
     const verify = await must('GET', '/ledger/verify', token);
     if (!verify.ok) totals.failures.push(`verify: ${JSON.stringify(verify.checks.filter((c: { ok: boolean }) => !c.ok))}`);
     const answered = ops.filter((o) => o.answer);
@@ -317,6 +373,7 @@ async function runScenario(engine: 'postgres' | 'pglite', opsTarget: number, cra
         `${totals.unanswered} unanswered then retried by key (${totals.replayed} had already happened and were replayed), ` +
         `${lost.length} unkeyed unanswered (${ventas.length - answeredVentas.length} of them had happened), ${answered.filter((o) => o.answer!.status < 300).length} accepted, ` +
         `${answered.filter((o) => o.answer!.status >= 400).length} refused; wallet ${wallet.currentWalletBalance}, Tigo ${cents(tigo)}; ` +
+        `webhook: ${firstSeen.length} events in order (${duplicates} sent again after a crash); ` +
         `${totals.failures.length ? 'FAILED' : 'nothing lost, nothing duplicated, verify ok'}`,
     );
     for (const f of totals.failures) console.log(`  ✗ ${f}`);
@@ -324,6 +381,7 @@ async function runScenario(engine: 'postgres' | 'pglite', opsTarget: number, cra
     if (child && child.exitCode === null) await kill();
     if (dropDb) await dropDb();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    receiver.close();
   }
   return totals;
 }
