@@ -5,13 +5,16 @@
 // It sells 1.00 top-ups on one operator at concurrency 1, 16 and 64, then at
 // 16 with a fresh Idempotency-Key on each, reads balances at 64, then checks
 // that the operator balance moved by exactly the accepted sales and that the
-// ledger verifies. The top-ups at 16 run again with 50 authenticated sockets
-// connected and a webhook registered (the server needs
-// WEBHOOK_ALLOW_INSECURE=true for a local receiver), for the ratio of the two.
+// ledger verifies. Live updates: the top-ups at 16 run again with 50
+// authenticated sockets connected (back-office screens that get every event,
+// or POS screens that get their own) and a webhook registered (the server
+// needs WEBHOOK_ALLOW_INSECURE=true for a local receiver), each right after
+// a plain run, for the ratio of the two; the listeners run in a process of
+// their own (bench/listeners.ts).
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
-import { io } from 'socket.io-client';
 
 const base = (process.env.BENCH_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -65,11 +68,24 @@ interface Row {
   p99: number;
   ok: number;
   other: number;
+  cpuMsPerRequest: number | null;
 }
 const rows: Row[] = [];
 
+// With BENCH_SERVER_PID (a server on this machine), the server process's
+// CPU time per request too, from /proc: what the server spends, apart from
+// what the load generator and the listeners cost the shared machine.
+const serverPid = process.env.BENCH_SERVER_PID;
+const cpuMs = (): number | null => {
+  if (!serverPid) return null;
+  const fields = readFileSync(`/proc/${serverPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
+};
+
 async function run(scenario: string, connections: number, opts: autocannon.Options) {
+  const cpuBefore = cpuMs();
   const result = await autocannon({ ...opts, url: `${base}${opts.url ?? ''}`, connections, duration: seconds });
+  const cpuAfter = cpuMs();
   const row = {
     scenario,
     connections,
@@ -78,9 +94,11 @@ async function run(scenario: string, connections: number, opts: autocannon.Optio
     p99: result.latency.p99,
     ok: result['2xx'],
     other: result.non2xx + result.errors + result.timeouts,
+    cpuMsPerRequest: cpuBefore === null || cpuAfter === null ? null : Math.round(((cpuAfter - cpuBefore) / result.requests.total) * 1000) / 1000,
   };
   rows.push(row);
-  console.log(`${scenario} c=${connections}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, 2xx ${row.ok}, other ${row.other}`);
+  const cpu = row.cpuMsPerRequest === null ? '' : `, server CPU ${row.cpuMsPerRequest} ms/request`;
+  console.log(`${scenario} c=${connections}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, 2xx ${row.ok}, other ${row.other}${cpu}`);
   return row;
 }
 
@@ -95,38 +113,52 @@ const headers = { authorization: `Bearer ${token}`, 'content-type': 'application
 for (const c of [1, 16, 64]) {
   await run('top-up', c, { url: '/recargas/cliente', method: 'POST', headers, body: sale });
 }
-// The same with 50 sockets listening and a webhook receiving every sale.
-const received = { socket: 0, webhook: 0 };
-const sockets = await Promise.all(
-  Array.from({ length: 50 }, async () => {
-    const s = io(base, { transports: ['websocket'], forceNew: true, reconnection: false, auth: { token } });
-    s.on('event', () => received.socket++);
-    await new Promise<void>((resolve, reject) => (s.once('connect', () => resolve()), s.once('connect_error', reject)));
-    return s;
-  }),
-);
-const receiver = createServer((req, res) => {
-  req.resume().on('end', () => {
-    received.webhook++;
-    res.writeHead(204).end();
+// The same with 50 sockets listening and a webhook receiving every sale:
+// once as 50 back-office screens (an Administrador's token: every event),
+// once as 50 POS screens (an Operador's: its own sessions' events, the
+// floats, and the cajas' dataChanged).
+const cashier = { email: `bench-${Date.now()}@bench.local`, password: 'bench-cashier-1' };
+await must('POST', '/usuario', token, { ...cashier, nombres: 'Bench POS', role: 'Operador' });
+const cashierToken: string = (await must('POST', '/auth/login', undefined, cashier)).access_token;
+// Each live run comes right after a plain one, and the ratio is of the two,
+// so that the machine's drift between runs does not count.
+type Listener = { child: ChildProcess; hookUrl: string };
+async function listen(socketToken: string, sockets: number): Promise<Listener> {
+  const child = fork(new URL('./listeners.ts', import.meta.url).pathname, [JSON.stringify({ base, token: socketToken, sockets })], { execArgv: ['--import', 'tsx'] });
+  const hookUrl = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { ready: string }).ready));
+    child.once('exit', (code) => reject(new Error(`listeners exited with ${code}`)));
   });
-});
-await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-const hook = await call('POST', '/webhooks', token, {
-  url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/`,
-  events: ['recarga.completed'],
-});
-if (hook.status !== 201) console.log(`(no webhook: ${hook.json?.message}; start the server with WEBHOOK_ALLOW_INSECURE=true)`);
-const plain = rows.find((r) => r.scenario === 'top-up' && r.connections === 16)!;
-const live = await run('top-up, 50 sockets + webhook', 16, { url: '/recargas/cliente', method: 'POST', headers, body: sale });
-await new Promise((r) => setTimeout(r, 1000));
-console.log(
-  `  with 50 sockets and a webhook: ${Math.round((100 * live.rps) / plain.rps)} % of the plain rate; ` +
-    `events received by the sockets ${received.socket} (50 × ${Math.round(received.socket / 50)}), by the webhook ${received.webhook}`,
-);
-for (const s of sockets) s.disconnect();
-if (hook.status === 201) await call('DELETE', `/webhooks/${hook.json.id}`, token);
-receiver.close();
+  return { child, hookUrl };
+}
+const counts = (l: Listener) =>
+  new Promise<{ events: number; changed: number; webhook: number }>((resolve) => {
+    l.child.once('message', (m) => resolve((m as { received: { events: number; changed: number; webhook: number } }).received));
+    l.child.send('count');
+  });
+const flavours = [
+  { who: '50 back-office sockets + webhook', socketToken: token, sockets: 50, hook: true },
+  { who: '50 POS sockets + webhook', socketToken: cashierToken, sockets: 50, hook: true },
+  { who: '50 back-office sockets', socketToken: token, sockets: 50, hook: false },
+  { who: 'webhook', socketToken: token, sockets: 0, hook: true },
+];
+for (const f of flavours) {
+  const plain = await run('top-up (plain, for the ratio)', 16, { url: '/recargas/cliente', method: 'POST', headers, body: sale });
+  const l = await listen(f.socketToken, f.sockets);
+  const hook = f.hook ? await call('POST', '/webhooks', token, { url: l.hookUrl, events: ['recarga.completed'] }) : null;
+  if (hook && hook.status !== 201) console.log(`(no webhook: ${hook.json?.message}; start the server with WEBHOOK_ALLOW_INSECURE=true)`);
+  const live = await run(`top-up, ${f.who}`, 16, { url: '/recargas/cliente', method: 'POST', headers, body: sale });
+  await new Promise((r) => setTimeout(r, 1000));
+  const got = await counts(l);
+  console.log(
+    `  ${Math.round((100 * live.rps) / plain.rps)} % of the plain rate` +
+      (live.cpuMsPerRequest && plain.cpuMsPerRequest ? `, ${Math.round((100 * live.cpuMsPerRequest) / plain.cpuMsPerRequest) / 100}× its server CPU per top-up` : '') +
+      `; the sockets got ${got.events} events and ` +
+      `${got.changed} dataChanged; the webhook ${got.webhook} deliveries (in order, one at a time)`,
+  );
+  if (hook?.status === 201) await call('DELETE', `/webhooks/${hook.json.id}`, token);
+  l.child.send('stop');
+}
 
 await run('top-up, keyed', 16, {
   url: '/recargas/cliente',

@@ -225,7 +225,7 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
       timing: webhookTiming ?? { ...DEFAULT_TIMING, timeoutMs: config.WEBHOOK_TIMEOUT_MS },
     });
   };
-  const webhooks = webhooksServiceFactory({ db, allowInsecure: config.WEBHOOK_ALLOW_INSECURE, onCreated: () => delivery?.activate() });
+  const webhooks = webhooksServiceFactory({ db, allowInsecure: config.WEBHOOK_ALLOW_INSECURE, onCreated: () => delivery?.activate(), onDeleted: (id) => delivery?.drop(id) });
   app.addHook('onReady', async () => {
     if (!available) startBackground();
   });

@@ -248,6 +248,27 @@ test('work that did not commit is told nothing: refused sales, refused top-ups, 
   }
 });
 
+test('a socket gets what happens after it connects, not what happened while nobody listened', async () => {
+  const boss = await ctx.user('Administrador');
+  const caja = await ctx.ok('POST', '/cajas', admin, { nombre: 'Caja de a ratos', saldo: 10 });
+  const first = await connect(ctx.adminToken);
+  first.close();
+  await quiet();
+  const session = await ctx.ok('POST', '/cajas/abrir', bearer(boss.token), { id_caja: caja.id });
+  await ctx.ok('POST', '/cajas/movimiento', bearer(boss.token), { tipo: 'INGRESO', monto: 1, motivo: 'nadie mira', id_sesion_caja: session.id });
+  await quiet(1200); // past a poll of the reader
+  const s = await connect(ctx.adminToken);
+  try {
+    const movement = await ctx.ok('POST', '/cajas/movimiento', bearer(boss.token), { tipo: 'INGRESO', monto: 2, motivo: 'alguien mira', id_sesion_caja: session.id });
+    await until('the movement', () => events(s.got, 'cash.movement').length > 0);
+    await quiet();
+    assert.deepEqual(events(s.got).map((e) => e.type), ['cash.movement']);
+    assert.equal((events(s.got)[0]!.data as { id: number }).id, movement.id);
+  } finally {
+    s.close();
+  }
+});
+
 test('a bad token is refused; a missing one too when anonymous sockets are off; logout disconnects within 2 s; so does the token\'s expiry', async () => {
   await assert.rejects(connect('not-a-token'), /unauthorized/);
   const off = await buildTestApp();

@@ -62,7 +62,8 @@ test('registration: a whsec_ secret shown once, listed without it, validated', a
   assert.equal(Buffer.from(hook.secret.slice(6), 'base64').length, 32);
   const list = await ctx.ok('GET', '/webhooks', admin);
   const listed = list.find((w: { id: string }) => w.id === hook.id);
-  assert.deepEqual(Object.keys(listed).sort(), ['createdAt', 'description', 'events', 'id', 'url']);
+  assert.deepEqual(Object.keys(listed).sort(), ['createdAt', 'deliveredThrough', 'description', 'events', 'id', 'url', 'waiting']);
+  assert.equal(listed.waiting, 0);
   for (const body of [
     { url: 'http://127.0.0.1:9/x', events: [] },
     { url: 'http://127.0.0.1:9/x', events: ['recarga.sold'] },
@@ -116,9 +117,15 @@ test('a delivery is signed per Standard Webhooks and carries the event as socket
   assert.equal(r.json.type, 'wallet.blocked');
   assert.equal(r.json.data.driverId, d.id);
   assert.equal(r.json.data.status, 'blocked');
-  const deliveries = await ctx.ok('GET', `/webhooks/${hook.id}/deliveries`, admin);
-  await until('recorded as delivered', async () => (await ctx.ok('GET', `/webhooks/${hook.id}/deliveries`, admin))[0]?.status === 'delivered');
+  const deliveries = await until('recorded as delivered', async () => {
+    const h = await ctx.ok('GET', `/webhooks/${hook.id}/deliveries`, admin);
+    return h[0]?.status === 'delivered' && h;
+  });
   assert.equal(deliveries.length, 1);
+  assert.equal(deliveries[0].eventId, r.json.id);
+  const listed = (await ctx.ok('GET', '/webhooks', admin)).find((w: { id: string }) => w.id === hook.id);
+  assert.equal(listed.deliveredThrough, r.json.id, 'its cursor is past the event');
+  assert.equal(listed.waiting, 0);
   await ctx.ok('DELETE', `/webhooks/${hook.id}`, admin);
 });
 

@@ -7,7 +7,7 @@ import { DATA_CHANGED, type OutboxEvent } from '../core/events.js';
 import { latestEventId, outboxReader } from '../core/outbox-reader.js';
 import type { Actor } from '../core/actor.js';
 import type { Db } from '../db/transaction.js';
-import { canSee, eventMessage } from './audience.js';
+import { eventMessage, ROOM_ALL, ROOM_ANONYMOUS, ROOM_OPERADORES, roomsFor, roomsOf } from './audience.js';
 import type { Wakeups } from '../core/wakeups.js';
 
 // Live updates over Socket.IO (API.md §6.5, §6.7). Each process reads the
@@ -43,7 +43,8 @@ interface Viewer {
 
 const POLL_MS = 1000;
 const REVALIDATE_MS = 1000;
-const COALESCE_MS = 1000;
+const ANONYMOUS_MS = 1000;
+const CHANGED_MS = 250;
 
 export function startLive(opts: LiveOptions) {
   const { db, log } = opts;
@@ -78,50 +79,67 @@ export function startLive(opts: LiveOptions) {
         next();
       }, next);
     });
+    ns.use((_socket, next) => void reader.position().then(() => next(), next));
     ns.on('connection', (socket) => {
       sockets++;
       const viewer = socket.data.viewer as Viewer | undefined;
       if (viewer) {
         viewers.set(socket, viewer);
+        void socket.join(roomsOf(viewer));
         const ms = Number(socket.data.exp) * 1000 - Date.now();
         const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, ms));
         socket.once('disconnect', () => clearTimeout(expiry));
-      } else void socket.join('anonymous');
+      } else void socket.join(ROOM_ANONYMOUS);
       socket.once('disconnect', () => {
         sockets--;
         viewers.delete(socket);
+        if (sockets === 0) reader.forget();
       });
-      reader.start();
+      void reader.position();
     });
   }
 
-  // ---- anonymous: coalesced dataChanged
+  // ---- sending: to rooms, so each message is encoded once for all its sockets.
+  // dataChanged says "look again": at most one per room, entity and action
+  // per window (trailing, so the last change is always told); anonymous
+  // sockets get a second's window (API.md §6.7), the others a quarter.
   const lastSent = new Map<string, number>();
   const pendingSend = new Map<string, NodeJS.Timeout>();
-  function toAnonymous(entity: string, action: string) {
-    const key = `${entity}:${action}`;
+  function dataChanged(room: string, entity: string, action: string, windowMs: number) {
+    const key = `${room}|${entity}|${action}`;
     const send = () => {
       lastSent.set(key, Date.now());
       pendingSend.delete(key);
-      for (const ns of namespaces) ns.to('anonymous').emit('dataChanged', { entity, action });
+      for (const ns of namespaces) ns.to(room).emit('dataChanged', { entity, action });
     };
-    const wait = (lastSent.get(key) ?? 0) + COALESCE_MS - Date.now();
+    const wait = (lastSent.get(key) ?? 0) + windowMs - Date.now();
     if (wait <= 0) send();
     else if (!pendingSend.has(key)) pendingSend.set(key, setTimeout(send, wait));
   }
 
   function deliver(e: OutboxEvent) {
-    const changes = DATA_CHANGED[e.type] ?? [];
-    for (const c of changes) if (c.entity !== 'wallet') toAnonymous(c.entity, c.action);
+    const rooms = roomsFor(e.audience);
+    // A broadcast encodes its message before it looks at the rooms: skip the ones nobody is in.
     const message = eventMessage(e);
-    for (const [socket, viewer] of viewers) {
-      const sees = canSee(viewer.actor, viewer.driverId, e.audience);
-      for (const c of changes) if (sees || (c.entity !== 'wallet' && viewer.actor.role !== 'Conductor')) socket.emit('dataChanged', { entity: c.entity, action: c.action });
-      if (sees) socket.emit('event', message);
+    for (const ns of namespaces) {
+      const present = rooms.filter((r) => (ns.adapter.rooms.get(r)?.size ?? 0) > 0);
+      if (present.length > 0) ns.to(present).emit('event', message);
+    }
+    for (const c of DATA_CHANGED[e.type] ?? []) {
+      if (c.entity === 'wallet') {
+        for (const room of rooms) dataChanged(room, c.entity, c.action, CHANGED_MS);
+      } else {
+        // Cajas and floats: every screen of the POS; anonymous sockets too.
+        for (const room of [ROOM_ALL, ROOM_OPERADORES]) dataChanged(room, c.entity, c.action, CHANGED_MS);
+        dataChanged(ROOM_ANONYMOUS, c.entity, c.action, ANONYMOUS_MS);
+      }
     }
   }
 
-  // ---- the reader: from the newest event when the first socket connects
+  // ---- the reader: from the newest event when a socket connects and nobody
+  // was listening (not from the backlog written meanwhile). The position is
+  // taken before the socket's connect is acknowledged, so whatever its
+  // client causes afterwards has a later id and reaches it.
   const reader = (() => {
     const outbox = outboxReader(db);
     let cursor: bigint | null = null;
@@ -137,9 +155,10 @@ export function startLive(opts: LiveOptions) {
       try {
         do {
           again = false;
-          if (cursor === null) cursor = await latestEventId(db);
-          for (;;) {
-            const events = await outbox.next(cursor, 500);
+          while (cursor !== null) {
+            const from: bigint = cursor;
+            const events = await outbox.next(from, 500);
+            if (cursor !== from) break; // repositioned meanwhile
             for (const e of events) deliver(e);
             if (events.length > 0) cursor = events[events.length - 1]!.id;
             if (events.length < 500) break;
@@ -152,17 +171,21 @@ export function startLive(opts: LiveOptions) {
       }
     }
     return {
-      start() {
-        if (poll) return;
-        poll = setInterval(() => {
-          if (sockets === 0) return;
-          void drain();
-        }, POLL_MS);
-        poll.unref();
-        void drain();
+      async position() {
+        if (cursor !== null) return;
+        const latest = await latestEventId(db);
+        cursor ??= latest;
+        if (!poll) {
+          poll = setInterval(() => void drain(), POLL_MS);
+          poll.unref();
+        }
       },
       wake: () => {
-        if (sockets > 0 && cursor !== null) void drain();
+        if (cursor !== null) void drain();
+      },
+      /** The last socket left. */
+      forget: () => {
+        cursor = null;
       },
       stop: () => clearInterval(poll),
     };

@@ -1,28 +1,25 @@
-import http from 'node:http';
-import https from 'node:https';
-import { isIP } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Wakeups } from '../core/wakeups.js';
-import { outboxReader } from '../core/outbox-reader.js';
+import { outboxReader, type OutboxReader } from '../core/outbox-reader.js';
 import { inTransaction, type Db } from '../db/transaction.js';
-import { guardedLookup, isPublicAddress } from './address-guard.js';
-import { sign } from './signing.js';
+import { sendEvent } from './send.js';
 
-// Webhook delivery (API.md §6.5, §6.7), at least once and in order per
-// webhook, from the outbox:
+// Webhook delivery (API.md §6.5, §6.7): at least once and in order per
+// webhook, straight from the outbox.
 //
-// 1. Fan-out: the events after the durable cursor `webhooks` become one
-//    delivery row per subscribed webhook, in the transaction that moves the
-//    cursor (so each event is fanned out exactly once, by whichever process
-//    gets there first).
-// 2. Sending: a webhook's oldest pending delivery is its head; only heads
-//    are sent. A process claims a head by pushing its next attempt past the
-//    send timeout (a lease), then POSTs it; 2xx delivers it, anything else
-//    (or no answer in time) schedules the next attempt with exponential
-//    backoff until `giveUpAfterMs` has passed since the event, when it is
-//    marked failed and the next one goes. A process killed mid-send leaves
-//    the lease to expire and the delivery is sent again: same Webhook-Id.
+// Each webhook has a cursor, `delivered_through`: every event up to it is
+// delivered, failed for good, or of a type it did not subscribe to. A
+// process takes a lease on the webhook, reads the events after the cursor
+// (never past one that may still commit: core/outbox-reader.ts) and sends
+// them one at a time, in order. What it sent is recorded every second, at a
+// failure and when it has caught up: one transaction that writes the
+// delivery rows, moves the cursor and renews the lease. A failed send stops
+// the webhook until its next attempt (exponential backoff), recorded as a
+// pending delivery; past `giveUpAfterMs` it is marked failed and the next
+// event goes. A process killed mid-batch leaves its lease to expire and the
+// unrecorded sends are made again, with the same Webhook-Id.
 
 export interface DeliveryTiming {
   /** No answer within this: a failed attempt (10 s). */
@@ -30,9 +27,9 @@ export interface DeliveryTiming {
   /** The first retry's delay; each next one doubles (up to maxDelayMs). */
   retryBaseMs: number;
   maxDelayMs: number;
-  /** Retried until this long after the event (24 h), then failed. */
+  /** Retried until this long after the first attempt (24 h), then failed. */
   giveUpAfterMs: number;
-  /** How often the queue is looked at without a wake-up. */
+  /** How often webhooks are looked at without a wake-up. */
   pollMs: number;
 }
 
@@ -44,196 +41,203 @@ export const DEFAULT_TIMING: DeliveryTiming = {
   pollMs: 1_000,
 };
 
-const CURSOR = 'webhooks';
-const FAN_OUT_BATCH = 500;
-const SENDS_AT_ONCE = 16;
+const BATCH = 200;
+const RECORD_EVERY_MS = 1_000;
 
-interface Head {
-  id: bigint;
-  webhook_id: string;
-  event_id: bigint;
-  event_type: string;
-  attempts: number;
-  created_at: Date;
+interface Claimed {
   url: string;
   secret: string;
-  occurred_at: Date;
-  data: unknown;
+  events: string[];
+  delivered_through: bigint;
+}
+
+interface Done {
+  event_id: bigint;
+  event_type: string;
+  status: 'delivered' | 'failed' | 'pending';
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_attempt_at: Date;
+  created_at: Date;
+  next_attempt_at: Date;
+  finished_at: Date | null;
 }
 
 export function startDelivery({ db, wakeups, log, allowInsecure, timing = DEFAULT_TIMING }: { db: Db; wakeups: Wakeups; log: FastifyBaseLogger; allowInsecure: boolean; timing?: DeliveryTiming }) {
-  const outbox = outboxReader(db);
+  const me = randomUUID();
+  // Longer than a send can take after the last record, plus time to record.
+  const leaseMs = RECORD_EVERY_MS + timing.timeoutMs + 5_000;
   let stopped = false;
-  let running = false;
-  let again = false;
-  const inFlight = new Set<Promise<void>>();
-  // Whether any webhook exists (or deliveries wait), re-read on every poll and
-  // after a local registration: without one, wake-ups cost no query at all.
-  let active = true;
-  const refreshActive = async () => {
-    const r = await sql<{ yes: boolean }>`select exists (select 1 from webhooks where deleted_at is null)
-                                              or exists (select 1 from webhook_deliveries where status = 'pending') as yes`.execute(db);
-    active = r.rows[0]!.yes;
-  };
+  let hooks: string[] = [];
+  const readers = new Map<string, OutboxReader>();
+  const running = new Map<string, Promise<void>>();
+  const again = new Set<string>();
+  const dropped = new Set<string>();
 
-  /** Moves the cursor over new events, adding their deliveries; true if it moved. */
-  const fanOut = () =>
-    inTransaction(db, async (trx) => {
-      await trx.insertInto('outbox_cursors').values({ name: CURSOR, last_id: 0n }).onConflict((oc) => oc.column('name').doNothing()).execute();
-      const cursor = await trx.selectFrom('outbox_cursors').select('last_id').where('name', '=', CURSOR).forUpdate().executeTakeFirstOrThrow();
-      const hooks = await trx.selectFrom('webhooks').select(['id', 'events', 'after_event_id']).where('deleted_at', 'is', null).execute();
-      if (hooks.length === 0) return false;
-      // Events up to the oldest webhook's registration go to no webhook: skipped without reading them.
-      const first = hooks.reduce((min, h) => (BigInt(h.after_event_id) < min ? BigInt(h.after_event_id) : min), BigInt(hooks[0]!.after_event_id));
-      const after = BigInt(cursor.last_id) > first ? BigInt(cursor.last_id) : first;
-      const events = await outbox.next(after, FAN_OUT_BATCH, trx);
-      if (events.length === 0) return false;
-      const rows = events.flatMap((e) =>
-        hooks.filter((h) => h.events.includes(e.type) && e.id > BigInt(h.after_event_id)).map((h) => ({ webhook_id: h.id, event_id: e.id, event_type: e.type })),
-      );
-      if (rows.length > 0) await trx.insertInto('webhook_deliveries').values(rows).onConflict((oc) => oc.columns(['webhook_id', 'event_id']).doNothing()).execute();
-      await trx.updateTable('outbox_cursors').set({ last_id: events[events.length - 1]!.id }).where('name', '=', CURSOR).execute();
-      return events.length === FAN_OUT_BATCH;
-    });
-
-  /** Claims up to `n` heads due now (leased for longer than a send can take). */
-  async function claimHeads(n: number): Promise<Head[]> {
-    // Longer than a send can take, plus time to record its outcome.
-    const lease = `${Math.ceil(timing.timeoutMs / 1000) + 5} seconds`;
-    const { rows } = await sql<Head>`
-      with heads as (
-        select distinct on (webhook_id) id from webhook_deliveries where status = 'pending' order by webhook_id, event_id
-      ), due as (
-        select d.id from webhook_deliveries d join heads h on h.id = d.id
-         where d.next_attempt_at <= now() order by d.next_attempt_at limit ${n}
-      ), claimed as (
-        update webhook_deliveries d
-           set attempts = d.attempts + 1, last_attempt_at = now(), next_attempt_at = now() + ${lease}::interval
-          from due
-         where d.id = due.id and d.status = 'pending' and d.next_attempt_at <= now()
-        returning d.*
-      )
-      select c.id, c.webhook_id, c.event_id, c.event_type, c.attempts, c.created_at, w.url, w.secret, e.occurred_at, e.data
-        from claimed c
-        join webhooks w on w.id = c.webhook_id and w.deleted_at is null
-        join outbox_events e on e.id = c.event_id`.execute(db);
-    return rows;
+  async function refresh() {
+    hooks = (await db.selectFrom('webhooks').select('id').where('deleted_at', 'is', null).execute()).map((r) => r.id);
+    for (const id of readers.keys()) if (!hooks.includes(id)) readers.delete(id);
   }
 
-  function post(url: string, headers: Record<string, string>, body: string): Promise<number> {
-    const u = new URL(url);
-    const host = u.hostname.replace(/^\[|\]$/g, '');
-    if (!allowInsecure && (u.protocol !== 'https:' || (isIP(host) && !isPublicAddress(host)))) {
-      return Promise.reject(new Error('refused: not an https URL to a public address'));
-    }
-    const send = u.protocol === 'https:' ? https.request : http.request;
-    return new Promise((resolve, reject) => {
-      const req = send(
-        u,
-        { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, lookup: guardedLookup(allowInsecure), signal: AbortSignal.timeout(timing.timeoutMs) },
-        (res) => {
-          // The answer's body is not kept: drained and dropped.
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-
-  async function deliver(h: Head) {
-    const id = h.event_id.toString();
-    const body = JSON.stringify({ id, type: h.event_type, occurredAt: new Date(h.occurred_at).toISOString(), data: h.data });
-    const timestamp = Math.floor(Date.now() / 1000);
-    let status: number | null = null;
-    let error: string | null = null;
-    try {
-      status = await post(h.url, { 'content-type': 'application/json', 'user-agent': 'cash-ledger-webhooks/1', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': sign(h.secret, id, timestamp, body) }, body);
-      if (status < 200 || status >= 300) error = `HTTP ${status}`;
-    } catch (err) {
-      error = (err as Error).name === 'TimeoutError' ? `no answer in ${timing.timeoutMs} ms` : String((err as Error).message ?? err).slice(0, 200);
-    }
-    if (error === null) {
-      await db.updateTable('webhook_deliveries').set({ status: 'delivered', last_status_code: status, last_error: null, finished_at: new Date() }).where('id', '=', h.id).execute();
-      return;
-    }
-    const delay = Math.min(timing.retryBaseMs * 2 ** (h.attempts - 1), timing.maxDelayMs);
-    const giveUp = Date.now() + delay - new Date(h.created_at).getTime() > timing.giveUpAfterMs;
-    await db
-      .updateTable('webhook_deliveries')
-      .set(
-        giveUp
-          ? { status: 'failed', last_status_code: status, last_error: error, finished_at: new Date() }
-          : { last_status_code: status, last_error: error, next_attempt_at: new Date(Date.now() + delay) },
-      )
-      .where('id', '=', h.id)
+  /** Leases the webhook if no one else holds it and its head is due. */
+  async function claim(id: string) {
+    const { rows } = await sql<Claimed>`
+      update webhooks set lease_owner = ${me}, lease_until = now() + ${leaseMs} * interval '1 millisecond'
+       where id = ${id} and deleted_at is null and (retry_at is null or retry_at <= now())
+         and (lease_until is null or lease_until < now() or lease_owner = ${me})
+      returning url, secret, events, delivered_through`.execute(db);
+    if (!rows[0]) return null;
+    const pending = await db
+      .selectFrom('webhook_deliveries')
+      .select(['event_id', 'attempts', 'created_at'])
+      .where('webhook_id', '=', id)
+      .where('status', '=', 'pending')
       .execute();
-    if (giveUp) log.warn({ webhookId: h.webhook_id, eventId: id, error }, 'webhook delivery failed for good');
+    return { hook: rows[0], pending: new Map(pending.map((p) => [BigInt(p.event_id), p])) };
   }
 
-  async function work(tick = false) {
-    if (tick) {
-      try {
-        await refreshActive();
-      } catch {
-        return; // the database is away: the next tick tries again
+  /** Writes what was sent and moves the cursor; false if the lease was lost or the webhook deleted. */
+  function record(id: string, done: Done[], cursor: bigint, then: { release: boolean; retryAt?: Date }) {
+    return inTransaction(db, async (trx) => {
+      const kept = await trx
+        .updateTable('webhooks')
+        .set({
+          delivered_through: cursor,
+          retry_at: then.retryAt ?? null,
+          ...(then.release ? { lease_owner: null, lease_until: null } : { lease_until: sql<Date>`now() + ${leaseMs} * interval '1 millisecond'` }),
+        })
+        .where('id', '=', id)
+        .where('lease_owner', '=', me)
+        .where('deleted_at', 'is', null)
+        .returning('id')
+        .executeTakeFirst();
+      // Sends that happened are history even if the lease was lost meanwhile; a retry plan is not.
+      const rows = kept !== undefined ? done : done.filter((d) => d.status !== 'pending');
+      if (rows.length > 0) {
+        await trx
+          .insertInto('webhook_deliveries')
+          .values(rows.map((d) => ({ webhook_id: id, ...d })))
+          .onConflict((oc) =>
+            oc.columns(['webhook_id', 'event_id']).doUpdateSet((eb) => ({
+              status: eb.ref('excluded.status'),
+              attempts: eb.ref('excluded.attempts'),
+              last_status_code: eb.ref('excluded.last_status_code'),
+              last_error: eb.ref('excluded.last_error'),
+              last_attempt_at: eb.ref('excluded.last_attempt_at'),
+              next_attempt_at: eb.ref('excluded.next_attempt_at'),
+              finished_at: eb.ref('excluded.finished_at'),
+            })),
+          )
+          .execute();
+      }
+      return kept !== undefined;
+    });
+  }
+
+  async function run(id: string) {
+    const claimed = await claim(id);
+    if (!claimed) return;
+    const { hook, pending } = claimed;
+    let reader = readers.get(id);
+    if (!reader) readers.set(id, (reader = outboxReader(db)));
+    let cursor = BigInt(hook.delivered_through);
+    let done: Done[] = [];
+    let recordedAt = Date.now();
+    const flush = async (then: { release: boolean; retryAt?: Date }) => {
+      const kept = await record(id, done, cursor, then);
+      done = [];
+      recordedAt = Date.now();
+      return kept;
+    };
+
+    for (;;) {
+      const events = stopped || dropped.has(id) ? [] : await reader.next(cursor, BATCH);
+      if (events.length === 0) {
+        await flush({ release: true });
+        return;
+      }
+      for (const e of events) {
+        if (stopped || dropped.has(id)) break;
+        if (!hook.events.includes(e.type)) {
+          cursor = e.id;
+          continue;
+        }
+        const before = pending.get(e.id);
+        const attempts = (before?.attempts ?? 0) + 1;
+        const firstAttempt = before ? new Date(before.created_at) : new Date();
+        const outcome = await sendEvent(
+          hook,
+          { id: e.id.toString(), type: e.type, occurredAt: e.occurredAt.toISOString(), data: e.data },
+          { timeoutMs: timing.timeoutMs, allowInsecure },
+        );
+        const now = new Date();
+        const row = { event_id: e.id, event_type: e.type, attempts, last_status_code: outcome.status, last_error: outcome.error, last_attempt_at: now, created_at: firstAttempt, next_attempt_at: now };
+        if (outcome.ok) {
+          done.push({ ...row, status: 'delivered', finished_at: now });
+          cursor = e.id;
+        } else {
+          const delay = Math.min(timing.retryBaseMs * 2 ** (attempts - 1), timing.maxDelayMs);
+          if (now.getTime() + delay - firstAttempt.getTime() > timing.giveUpAfterMs) {
+            log.warn({ webhookId: id, eventId: e.id.toString(), error: outcome.error }, 'webhook delivery failed for good');
+            done.push({ ...row, status: 'failed', finished_at: now });
+            cursor = e.id;
+          } else {
+            const retryAt = new Date(now.getTime() + delay);
+            done.push({ ...row, status: 'pending', next_attempt_at: retryAt, finished_at: null });
+            await flush({ release: true, retryAt });
+            return;
+          }
+        }
+        if (Date.now() - recordedAt >= RECORD_EVERY_MS && !(await flush({ release: false }))) return;
       }
     }
-    if (!active) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    try {
-      do {
-        again = false;
-        while (!stopped && (await fanOut()));
-        while (!stopped) {
-          const heads = await claimHeads(SENDS_AT_ONCE - inFlight.size);
-          if (heads.length === 0) break;
-          for (const h of heads) {
-            const p = deliver(h)
-              .catch((err: unknown) => log.warn({ err }, 'webhook delivery: recording the outcome failed'))
-              .finally(() => {
-                inFlight.delete(p);
-                // The next delivery of that webhook may go now.
-                void work();
-              });
-            inFlight.add(p);
-          }
-          if (inFlight.size >= SENDS_AT_ONCE) break;
-        }
-      } while (again && !stopped);
-    } catch (err) {
-      log.warn({ err }, 'webhook delivery: will try again');
-    } finally {
-      running = false;
-    }
   }
 
-  const poll = setInterval(() => void work(true), timing.pollMs);
+  /** Runs the webhook's sender here, unless it already runs (then it looks again when done). */
+  function kick(id: string) {
+    if (stopped) return;
+    if (running.has(id)) {
+      again.add(id);
+      return;
+    }
+    const p = run(id)
+      .catch((err: unknown) => log.warn({ err, webhookId: id }, 'webhook delivery: will try again'))
+      .finally(() => {
+        running.delete(id);
+        if (again.delete(id)) kick(id);
+      });
+    running.set(id, p);
+  }
+
+  const kickAll = () => {
+    for (const id of hooks) kick(id);
+  };
+  const tick = () =>
+    refresh().then(kickAll, () => {
+      // The database is away: the next tick tries again.
+    });
+
+  const poll = setInterval(() => void tick(), timing.pollMs);
   poll.unref();
-  const unsubscribe = wakeups.subscribe(() => void work());
-  void work(true);
+  const unsubscribe = wakeups.subscribe(kickAll);
+  void tick();
 
   return {
     /** A webhook was registered here: start looking at once. */
-    activate() {
-      active = true;
-      void work();
+    activate: () => void tick(),
+    /** A webhook was deleted here: stop sending to it now (other processes stop at their next record). */
+    drop(id: string) {
+      dropped.add(id);
+      void tick();
     },
-    /** Stops taking work; waits for the sends already out (each bounded by the timeout). */
+    /** Stops taking work; waits for the sends already out (each bounded by the timeout) to be recorded. */
     async stop() {
       stopped = true;
       clearInterval(poll);
       unsubscribe();
-      await Promise.allSettled([...inFlight]);
+      await Promise.allSettled([...running.values()]);
     },
-    /** Runs a round now (tests). */
-    kick: work,
   };
 }
 export type Delivery = ReturnType<typeof startDelivery>;

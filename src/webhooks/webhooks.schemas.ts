@@ -24,6 +24,8 @@ export const webhookSchema = z
     events: z.array(z.string()),
     description: z.string().nullable(),
     createdAt: timestamp,
+    deliveredThrough: z.string().meta({ description: 'Outbox id up to which every event has been delivered, failed for good, or was of another type' }),
+    waiting: z.number().int().meta({ description: 'Subscribed events after deliveredThrough still to be sent (counted up to 10000)' }),
   })
   .meta({ id: 'Webhook' });
 export type Webhook = z.output<typeof webhookSchema>;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Actor } from '../core/actor.js';
 import { errorFactory } from '../core/errors.js';
 import { latestEventId } from '../core/outbox-reader.js';
@@ -9,12 +10,30 @@ import type { Delivery, Webhook } from './webhooks.schemas.js';
 
 const webhookError = errorFactory({ WEBHOOK_NOT_FOUND: 404, INVALID_WEBHOOK_URL: 400 });
 
-type Row = { id: string; url: string; events: string[]; description: string | null; created_at: Date };
-const toWebhook = (r: Row): Webhook => ({ id: r.id, url: r.url, events: r.events, description: r.description, createdAt: r.created_at });
+type Row = { id: string; url: string; events: string[]; description: string | null; created_at: Date; delivered_through: bigint; waiting: number };
+const toWebhook = (r: Row): Webhook => ({
+  id: r.id,
+  url: r.url,
+  events: r.events,
+  description: r.description,
+  createdAt: r.created_at,
+  deliveredThrough: r.delivered_through.toString(),
+  waiting: Number(r.waiting),
+});
+const COLUMNS = ['id', 'url', 'events', 'description', 'created_at', 'delivered_through'] as const;
+// How far behind it is, counted up to a bound so a long backlog stays cheap to show.
+const waiting = sql<number>`(select count(*)::int from (select 1 from outbox_events e
+                               where e.id > webhooks.delivered_through and e.type = any(webhooks.events) limit 10000) w)`.as('waiting');
 
-export function webhooksServiceFactory({ db, allowInsecure, onCreated }: { db: Db; allowInsecure: boolean; onCreated?: () => void }) {
+// Events from its registration on: the newest id now is where it starts.
+async function startingPoint(trx: Db) {
+  const latest = await latestEventId(trx);
+  return { after_event_id: latest, delivered_through: latest };
+}
+
+export function webhooksServiceFactory({ db, allowInsecure, onCreated, onDeleted }: { db: Db; allowInsecure: boolean; onCreated?: () => void; onDeleted?: (id: string) => void }) {
   async function existing(id: string) {
-    const row = await db.selectFrom('webhooks').select(['id', 'url', 'events', 'description', 'created_at']).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    const row = await db.selectFrom('webhooks').select('id').where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
     if (!row) throw webhookError('WEBHOOK_NOT_FOUND', 'Webhook not found');
     return row;
   }
@@ -28,16 +47,16 @@ export function webhooksServiceFactory({ db, allowInsecure, onCreated }: { db: D
       const row = await inTransaction(db, async (trx) =>
         trx
           .insertInto('webhooks')
-          .values({ id: randomUUID(), url: input.url, events: input.events, description: input.description ?? null, secret, created_by: actor.id, after_event_id: await latestEventId(trx) })
-          .returning(['id', 'url', 'events', 'description', 'created_at'])
+          .values({ id: randomUUID(), url: input.url, events: input.events, description: input.description ?? null, secret, created_by: actor.id, ...(await startingPoint(trx)) })
+          .returning(COLUMNS)
           .executeTakeFirstOrThrow(),
       );
       onCreated?.();
-      return { ...toWebhook(row), secret };
+      return { ...toWebhook({ ...row, waiting: 0 }), secret };
     },
 
     async list() {
-      const rows = await db.selectFrom('webhooks').select(['id', 'url', 'events', 'description', 'created_at']).where('deleted_at', 'is', null).orderBy('created_at').execute();
+      const rows = await db.selectFrom('webhooks').select([...COLUMNS, waiting]).where('deleted_at', 'is', null).orderBy('created_at').execute();
       return rows.map(toWebhook);
     },
 
@@ -53,6 +72,7 @@ export function webhooksServiceFactory({ db, allowInsecure, onCreated }: { db: D
           .where('status', '=', 'pending')
           .execute();
       });
+      onDeleted?.(id);
     },
 
     /** Its deliveries, newest first. */

@@ -338,8 +338,9 @@ async function runScenario(engine: 'postgres' | 'pglite', opsTarget: number, cra
     }
     // The webhook: every delivery done (a send cut by SIGKILL is sent again after its lease), one event per committed change.
     for (let i = 0; i < 300; i++) {
+      const listed = (await must('GET', '/webhooks', token)).find((w: { id: string }) => w.id === hook.id);
       const pending = await must('GET', `/webhooks/${hook.id}/deliveries?status=pending&limit=1`, token);
-      if (pending.length === 0) break;
+      if (listed.waiting === 0 && pending.length === 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const pendingLeft = await must('GET', `/webhooks/${hook.id}/deliveries?status=pending&limit=500`, token);

@@ -10,10 +10,6 @@ export interface EventTables {
     data: Json;
     audience: ColumnType<unknown, string | undefined, string>;
   };
-  outbox_cursors: {
-    name: string;
-    last_id: bigint;
-  };
   webhooks: {
     id: string;
     url: string;
@@ -22,6 +18,10 @@ export interface EventTables {
     secret: string;
     created_by: string;
     after_event_id: Generated<bigint>;
+    delivered_through: bigint;
+    lease_owner: string | null;
+    lease_until: Date | null;
+    retry_at: Date | null;
     created_at: Generated<Date>;
     deleted_at: Date | null;
   };
