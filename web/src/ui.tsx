@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ApiError, connection, newIdempotencyKey, onConnection } from './api/client';
 import { time } from './format';
+import { isLive, onLiveChange, onLiveState, type Entity } from './live';
 
 // ---- data loading
 
@@ -11,31 +12,62 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** Loads on mount and whenever deps change; `reload()` loads again; `intervalMs` polls. */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[], intervalMs?: number): Loaded<T> {
+/** Polling while the socket is up, in case a message was lost; while it is down, `intervalMs` (15 s by default). */
+const LIVE_FALLBACK_MS = 60_000;
+const OFFLINE_POLL_MS = 15_000;
+
+/**
+ * Loads on mount and whenever deps change; `reload()` loads again;
+ * `intervalMs` polls. With `live`, it also loads again when the server says
+ * one of those entities changed (live.ts), and polls only slowly meanwhile.
+ */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[], intervalMs?: number, live?: Entity[]): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: true });
   const [tick, setTick] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  const socketUp = useLive();
   useEffect(() => {
-    let live = true;
+    let current = true;
     setState((s) => ({ ...s, loading: true }));
     loadRef.current().then(
-      (data) => live && setState({ data, loading: false }),
-      (error: unknown) => live && setState((s) => ({ data: s.data, error: asApiError(error), loading: false })),
+      (data) => current && setState({ data, loading: false }),
+      (error: unknown) => current && setState((s) => ({ data: s.data, error: asApiError(error), loading: false })),
     );
     return () => {
-      live = false;
+      current = false;
     };
     // deps are the caller's (like useEffect's); the latest `load` is always used.
   }, [...deps, tick]);
+  const every = live ? (socketUp ? LIVE_FALLBACK_MS : (intervalMs ?? OFFLINE_POLL_MS)) : intervalMs;
   useEffect(() => {
-    if (!intervalMs) return;
-    const t = setInterval(() => setTick((n) => n + 1), intervalMs);
+    if (!every) return;
+    const t = setInterval(() => setTick((n) => n + 1), every);
     return () => clearInterval(t);
-  }, [intervalMs]);
+  }, [every]);
+  const entities = live?.join(',');
+  useEffect(() => {
+    if (!entities) return;
+    // Changes come in bursts (a sale moves the caja and the float): one load for a burst.
+    let t: ReturnType<typeof setTimeout> | undefined;
+    const off = onLiveChange(entities.split(',') as Entity[], () => {
+      clearTimeout(t);
+      t = setTimeout(() => setTick((n) => n + 1), 150);
+    });
+    return () => {
+      clearTimeout(t);
+      off();
+    };
+  }, [entities]);
   const reload = useCallback(() => setTick((n) => n + 1), []);
   return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+/** Whether live updates are on (the socket is connected). */
+export function useLive() {
+  const [up, setUp] = useState(isLive);
+  useEffect(() => onLiveState(() => setUp(isLive())), []);
+  return up;
 }
 
 export function asApiError(err: unknown): ApiError {
@@ -237,13 +269,20 @@ export function Flash({ msg }: { msg: string | null }) {
   ) : null;
 }
 
-/** "Actualizado a las 14:05:09" under live data; says when the data may be old. */
+/** "En vivo" or "Actualizado a las 14:05:09" under live data; says when the data may be old. */
 export function Updated({ at, offline }: { at: Date | null; offline: boolean }) {
+  const live = useLive();
   if (!at) return null;
+  if (offline) return <span className="stale">Sin conexión: datos de las {time(at)}</span>;
   return (
-    <span className={offline ? 'stale' : 'muted'}>
-      {offline ? 'Sin conexión: datos de las ' : 'Actualizado a las '}
-      {time(at)}
+    <span className="muted" title={live ? 'Se actualiza sola cuando cambia algo' : 'Se actualiza cada pocos segundos'}>
+      {live && (
+        <>
+          <span className="live-dot" aria-hidden="true" />
+          En vivo ·{' '}
+        </>
+      )}
+      Actualizado a las {time(at)}
     </span>
   );
 }

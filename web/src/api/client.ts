@@ -9,7 +9,7 @@ export type Role = Schemas['PublicUser']['role'];
 export type PublicUser = Schemas['PublicUser'];
 
 /** API_PREFIX, handed over by the server in a meta tag of index.html. */
-const prefix = document.querySelector('meta[name="api-prefix"]')?.getAttribute('content') ?? '';
+export const prefix = document.querySelector('meta[name="api-prefix"]')?.getAttribute('content') ?? '';
 
 // ---- session (tokens survive a reload; a new tab of the same browser shares them)
 
@@ -57,7 +57,7 @@ api.use({
 // One refresh at a time: parallel 401s wait for the same rotation (a refresh
 // token is single-use; sending it twice would revoke the whole login).
 let refreshing: Promise<boolean> | null = null;
-function refreshTokens(): Promise<boolean> {
+export function refreshTokens(): Promise<boolean> {
   const current = session;
   if (!current) return Promise.resolve(false);
   refreshing ??= (async () => {

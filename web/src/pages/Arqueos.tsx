@@ -22,6 +22,8 @@ export function Arqueos({ cajaId }: { cajaId: number }) {
         }),
       ),
     [cajaId, page, estado],
+    undefined,
+    ['caja'],
   );
   const rows = list.data?.rows ?? [];
 

@@ -10,7 +10,7 @@ type Especialidad = Schemas['Caja']['especialidad'];
 const ESPECIALIDADES: Especialidad[] = ['MIXTA', 'SOLO_VENTAS', 'SOLO_AGENTES'];
 
 export function Cajas({ session }: { session: Session }) {
-  const cajas = useLoad(() => run(() => api.GET('/cajas')), []);
+  const cajas = useLoad(() => run(() => api.GET('/cajas')), [], undefined, ['caja']);
   const isAdmin = session.user.role === 'Administrador';
   const [editing, setEditing] = useState<number | null>(null);
   const [error, setError] = useState<ApiError>();

@@ -13,9 +13,9 @@ const shiftDay = (day: string, days: number) => businessDay(new Date(Date.parse(
 
 export function Dashboard() {
   const [day, setDay] = useState(today);
-  const resumen = useLoad(() => run(() => api.GET('/reportes/resumen', { params: { query: { from: day, to: day } } })), [day], 30_000);
+  const resumen = useLoad(() => run(() => api.GET('/reportes/resumen', { params: { query: { from: day, to: day } } })), [day], 30_000, ['caja', 'recargas']);
   const weeks = useLoad(() => run(() => api.GET('/reportes/resumen', { params: { query: { from: shiftDay(day, -13), to: day } } })), [day]);
-  const saldos = useLoad(() => run(() => api.GET('/recargas/operadoras/saldos')), [], 30_000);
+  const saldos = useLoad(() => run(() => api.GET('/recargas/operadoras/saldos')), [], 30_000, ['recargas']);
   const { offline, lastAnswer } = useConnection();
   const r = resumen.data;
 

@@ -12,6 +12,8 @@ export function Drivers({ session }: { session: Session }) {
   const drivers = useLoad(
     () => run(() => api.GET('/drivers', { params: { query: { page: String(page), limit: '20', ...(query ? { search: query } : {}) } } })),
     [page, query],
+    undefined,
+    ['wallet'],
   );
   const isAdmin = session.user.role === 'Administrador';
   const canTopup = isAdmin || session.user.role === 'Operador';

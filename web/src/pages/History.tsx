@@ -64,10 +64,14 @@ export function History({ session }: { session: Session }) {
   const recargas = useLoad(
     () => (filters ? run(() => api.GET('/recargas/historial/clientes', { params: { query: toQuery(filters, 'clientes') } })) : Promise.resolve(undefined)),
     [filters],
+    undefined,
+    ['caja', 'recargas'],
   );
   const inyecciones = useLoad(
     () => (filters ? run(() => api.GET('/recargas/historial/inyecciones', { params: { query: toQuery(filters, 'inyecciones') } })) : Promise.resolve(undefined)),
     [filters],
+    undefined,
+    ['caja', 'recargas'],
   );
 
   const apply = (e: FormEvent) => {

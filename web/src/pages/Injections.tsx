@@ -9,9 +9,11 @@ export function Injections({ session: _session }: { session: Session }) {
   const cash = useLoad(
     () => (active.data ? run(() => api.GET('/cajas/sesion/{id}/balance', { params: { path: { id: String(active.data!.id) } } })) : Promise.resolve(undefined)),
     [active.data?.id],
+    undefined,
+    ['caja'],
   );
-  const saldos = useLoad(() => run(() => api.GET('/recargas/operadoras/saldos')), []);
-  const history = useLoad(() => run(() => api.GET('/recargas/historial/inyecciones', { params: { query: { page: '1', limit: '20' } } })), []);
+  const saldos = useLoad(() => run(() => api.GET('/recargas/operadoras/saldos')), [], undefined, ['recargas']);
+  const history = useLoad(() => run(() => api.GET('/recargas/historial/inyecciones', { params: { query: { page: '1', limit: '20' } } })), [], undefined, ['caja', 'recargas']);
   const refresh = () => {
     cash.reload();
     saldos.reload();

@@ -22,7 +22,7 @@ export function useActiveSession() {
       if (err instanceof ApiError && err.status === 404) return null;
       throw err;
     }
-  }, []);
+  }, [], undefined, ['caja']);
 }
 
 /** "Mi caja": the caller's open session, or the form to open one. */
@@ -104,11 +104,11 @@ function OpenSession({ onOpened }: { onOpened: () => void }) {
 /** A session: live cash, operator balances, the money forms (if the caller may act), movements. */
 export function SessionView({ id, session }: { id: number; session: Session }) {
   const path = { params: { path: { id: String(id) } } };
-  const sesion = useLoad(() => run(() => api.GET('/cajas/sesion/{id}', path)), [id], 10_000);
-  const movs = useLoad(() => run(() => api.GET('/cajas/sesion/{id}/movimientos', path)), [id], 10_000);
-  const saldos = useLoad(() => run(() => api.GET('/recargas/operadoras/saldos')), [], 10_000);
+  const sesion = useLoad(() => run(() => api.GET('/cajas/sesion/{id}', path)), [id], 10_000, ['caja', 'recargas']);
+  const movs = useLoad(() => run(() => api.GET('/cajas/sesion/{id}/movimientos', path)), [id], 10_000, ['caja', 'recargas']);
+  const saldos = useLoad(() => run(() => api.GET('/recargas/operadoras/saldos')), [], 10_000, ['recargas']);
   const cajaId = sesion.data?.id_caja;
-  const caja = useLoad(() => (cajaId ? run(() => api.GET('/cajas/{id}', { params: { path: { id: String(cajaId) } } })) : Promise.resolve(undefined)), [cajaId]);
+  const caja = useLoad(() => (cajaId ? run(() => api.GET('/cajas/{id}', { params: { path: { id: String(cajaId) } } })) : Promise.resolve(undefined)), [cajaId], undefined, ['caja']);
   const { offline, lastAnswer } = useConnection();
   const [closing, setClosing] = useState(false);
 

@@ -77,6 +77,7 @@ export function TopupQueue({ session }: { session: Session }) {
       ),
     [f, page],
     15_000,
+    ['wallet'],
   );
   const [acting, setActing] = useState<{ record: TopupRow; action: 'confirm' | 'cancel' } | null>(null);
   const [done, setDone] = useState<{ text: string; ccrId: string } | null>(null);

@@ -56,6 +56,8 @@ function RecordTopup({ session, onRecorded }: { session: Session; onRecorded: ()
   const balance = useLoad(
     () => (driver ? run(() => api.GET('/drivers-balance/{driverId}', { params: { path: { driverId: driver.id } } })) : Promise.resolve(undefined)),
     [driver?.id],
+    undefined,
+    ['wallet'],
   );
   const currency = balance.data?.data.currency;
 

@@ -11,7 +11,7 @@ const TYPE_LABEL = { cash_topup: 'Recarga en efectivo', ...Object.fromEntries(DE
 /** A driver's wallet for the back office. */
 export function DriverWallet({ driverId, session }: { driverId: string; session: Session }) {
   const driver = useLoad(() => run(() => api.GET('/drivers/{id}', { params: { path: { id: driverId } } })), [driverId]);
-  const balance = useLoad(() => run(() => api.GET('/drivers-balance/{driverId}', { params: { path: { driverId } } })), [driverId]);
+  const balance = useLoad(() => run(() => api.GET('/drivers-balance/{driverId}', { params: { path: { driverId } } })), [driverId], undefined, ['wallet']);
   if (balance.error) return <ErrorBox error={balance.error} />;
   if (!balance.data) return <p className="muted">Cargando…</p>;
   return <WalletView title={driver.data?.data.nombre ?? 'Billetera'} driver={driver.data?.data} wallet={balance.data.data} reload={balance.reload} session={session} />;
@@ -19,7 +19,7 @@ export function DriverWallet({ driverId, session }: { driverId: string; session:
 
 /** A Conductor's own wallet (GET /drivers-balance/me). */
 export function MyWallet({ session }: { session: Session }) {
-  const balance = useLoad(() => run(() => api.GET('/drivers-balance/me')), []);
+  const balance = useLoad(() => run(() => api.GET('/drivers-balance/me')), [], undefined, ['wallet']);
   if (balance.error) return <ErrorBox error={balance.error} />;
   if (!balance.data) return <p className="muted">Cargando…</p>;
   return <WalletView title="Mi billetera" wallet={balance.data.data} reload={balance.reload} session={session} />;
@@ -152,6 +152,8 @@ function Movements({ walletId, currency }: { walletId: string; currency: string 
         }),
       ),
     [walletId, page, limit, sortBy, sortDir, query, from, to],
+    undefined,
+    ['wallet'],
   );
   const show = (s: string) => walletAmount(s, currency);
   const sortHeader = (key: 'createdAt' | 'amount', label: string) => {
@@ -265,7 +267,7 @@ function Movements({ walletId, currency }: { walletId: string; currency: string 
 
 function StatusHistory({ driverId }: { driverId: string }) {
   const [page, setPage] = useState(1);
-  const hist = useLoad(() => run(() => api.GET('/wallets-status/{driverId}/history', { params: { path: { driverId }, query: { page: String(page), limit: '10' } } })), [driverId, page]);
+  const hist = useLoad(() => run(() => api.GET('/wallets-status/{driverId}/history', { params: { path: { driverId }, query: { page: String(page), limit: '10' } } })), [driverId, page], undefined, ['wallet']);
   return (
     <Card title="Historial de bloqueos">
       <ErrorBox error={hist.error} />
