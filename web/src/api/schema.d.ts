@@ -6364,11 +6364,15 @@ export interface components {
              * @description ISO 8601 UTC
              */
             createdAt: string;
+            /** @description Outbox id up to which every event has been delivered, failed for good, or was of another type */
+            deliveredThrough: string;
             description: string | null;
             events: string[];
             /** Format: uuid */
             id: string;
             url: string;
+            /** @description Subscribed events after deliveredThrough still to be sent (counted up to 10000) */
+            waiting: number;
         };
         WebhookCreated: {
             /**
@@ -6376,6 +6380,8 @@ export interface components {
              * @description ISO 8601 UTC
              */
             createdAt: string;
+            /** @description Outbox id up to which every event has been delivered, failed for good, or was of another type */
+            deliveredThrough: string;
             description: string | null;
             events: string[];
             /** Format: uuid */
@@ -6383,6 +6389,8 @@ export interface components {
             /** @description whsec_… — shown once: the key to verify Webhook-Signature */
             secret: string;
             url: string;
+            /** @description Subscribed events after deliveredThrough still to be sent (counted up to 10000) */
+            waiting: number;
         };
         WebhookCreatedInput: {
             /**
@@ -6390,6 +6398,8 @@ export interface components {
              * @description ISO 8601 UTC
              */
             createdAt: string;
+            /** @description Outbox id up to which every event has been delivered, failed for good, or was of another type */
+            deliveredThrough: string;
             description: string | null;
             events: string[];
             /** Format: uuid */
@@ -6397,6 +6407,8 @@ export interface components {
             /** @description whsec_… — shown once: the key to verify Webhook-Signature */
             secret: string;
             url: string;
+            /** @description Subscribed events after deliveredThrough still to be sent (counted up to 10000) */
+            waiting: number;
         };
         WebhookDelivery: {
             attempts: number;
@@ -6442,11 +6454,15 @@ export interface components {
              * @description ISO 8601 UTC
              */
             createdAt: string;
+            /** @description Outbox id up to which every event has been delivered, failed for good, or was of another type */
+            deliveredThrough: string;
             description: string | null;
             events: string[];
             /** Format: uuid */
             id: string;
             url: string;
+            /** @description Subscribed events after deliveredThrough still to be sent (counted up to 10000) */
+            waiting: number;
         };
     };
     responses: never;
