@@ -269,7 +269,7 @@ test('a socket gets what happens after it connects, not what happened while nobo
   }
 });
 
-test('a bad token is refused; a missing one too when anonymous sockets are off; logout disconnects within 2 s; so does the token\'s expiry', async () => {
+test('a bad token is refused; a missing one too when anonymous sockets are off; logout, deactivation and a role change disconnect within 2 s; so does the token\'s expiry', async () => {
   await assert.rejects(connect('not-a-token'), /unauthorized/);
   const off = await buildTestApp();
   await off.app.listen({ port: 0, host: '127.0.0.1' });
@@ -283,6 +283,19 @@ test('a bad token is refused; a missing one too when anonymous sockets are off; 
   const t0 = Date.now();
   await ctx.ok('POST', '/auth/logout', bearer(u.token));
   assert.ok((await gone) - t0 <= 2000);
+
+  // So do a deactivation and a role change, made by an administrator.
+  for (const change of [{ activo: false }, { role: 'Operador' }]) {
+    const w = await ctx.user('Usuario');
+    const ws = await connect(w.token);
+    const ended = new Promise<number>((resolve) => {
+      ws.socket.once('disconnect', () => resolve(Date.now()));
+      setTimeout(() => resolve(Infinity), 3000).unref();
+    });
+    const t1 = Date.now();
+    await ctx.ok('PATCH', `/usuario/${w.id}`, admin, change);
+    assert.ok((await ended) - t1 <= 2000, `disconnected within 2 s of ${JSON.stringify(change)}`);
+  }
 
   // A token that expires in 2 s (same login session, same secret).
   const v = await ctx.user('Usuario');
