@@ -33,6 +33,7 @@ import { configRoutes } from './http/config.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { installWriteAdmission } from './http/write-admission.js';
+import { createMetrics, metricsRoute, type MetricSources } from './http/metrics.js';
 import { ledgerRoutes } from './http/ledger.routes.js';
 import { recargasRoutes } from './recargas/recargas.routes.js';
 import { recargasServiceFactory } from './recargas/recargas.service.js';
@@ -64,6 +65,8 @@ export interface AppOptions {
   listenUrl?: string | undefined;
   /** Webhook retry timing (tests shorten it). */
   webhookTiming?: DeliveryTiming;
+  /** The server pool's connections, for /metrics. */
+  poolStats?: MetricSources['pool'];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -86,7 +89,7 @@ class OneLinePerRequest extends LogController {
 }
 
 /** Builds the whole service; the composition root. server.ts only starts it. */
-export async function buildApp({ config, db, jwtSecret, logger = false, available, webDir, listenUrl, webhookTiming }: AppOptions) {
+export async function buildApp({ config, db, jwtSecret, logger = false, available, webDir, listenUrl, webhookTiming, poolStats }: AppOptions) {
   const auth = authServiceFactory({
     db,
     signer: tokenSigner(jwtSecret, config.JWT_ACCESS_TTL),
@@ -121,6 +124,8 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
   }).withTypeProvider<ZodTypeProvider>();
 
   installJsonBodyParser(app);
+  const metrics = createMetrics();
+  metrics.install(app);
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -191,7 +196,7 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
   const posWorld = worldAccountOf(db, POS_LEDGER_CURRENCY);
   const cajas = cajasServiceFactory({ db, currency: POS_LEDGER_CURRENCY, worldAccount: posWorld });
   const sessions = sessionsServiceFactory({ db, worldAccount: posWorld });
-  const recargas = recargasServiceFactory({ db });
+  const recargas = recargasServiceFactory({ db, onBatch: metrics.batch });
   const reportes = reportesServiceFactory({ db, timezone: config.BUSINESS_TIMEZONE });
   const wallets = walletsServiceFactory({ db, users, defaultCurrency: config.DEFAULT_CURRENCY });
   installAuth(app, auth);
@@ -223,6 +228,7 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
       log: app.log,
       allowInsecure: config.WEBHOOK_ALLOW_INSECURE,
       timing: webhookTiming ?? { ...DEFAULT_TIMING, timeoutMs: config.WEBHOOK_TIMEOUT_MS },
+      onOutcome: metrics.webhook,
     });
   };
   const webhooks = webhooksServiceFactory({ db, allowInsecure: config.WEBHOOK_ALLOW_INSECURE, onCreated: () => delivery?.activate(), onDeleted: (id) => delivery?.drop(id) });
@@ -256,6 +262,8 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
     },
     { prefix: config.API_PREFIX },
   );
+  metrics.sources({ db, queuedWrites: () => writes.queued, pool: poolStats, sockets: live.connected });
+  metricsRoute(app, metrics, config.METRICS_TOKEN);
   await registerConsole(app, { apiPrefix: config.API_PREFIX, webDir });
 
   return Object.assign(app, {

@@ -64,8 +64,6 @@ const envSchema = z.object({
     .string()
     .refine(isTimeZone, 'an IANA time zone name such as America/La_Paz')
     .default('America/La_Paz'),
-  // Who may buy operator float for a session (always Administrador; Operador
-  // on their own session when listed).
   // Live updates and webhooks (API.md §6.5, §6.7).
   SOCKET_ANONYMOUS: z.enum(['true', 'false']).default('false').transform((s) => s === 'true'),
   MAX_SOCKETS: z.coerce.number().int().min(1).max(100_000).default(1000),
@@ -77,6 +75,14 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
     .optional(),
+  // Operations (API.md §6.6): GET /metrics needs this bearer token (404 while unset).
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  // On SIGTERM/SIGINT: how long received requests and queued writes get to finish.
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  // false behind a pooler in transaction mode: every statement unnamed.
+  DB_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true').transform((s) => s === 'true'),
+  // Who may buy operator float for a session (always Administrador; Operador
+  // on their own session when listed).
   INJECTION_ROLES: z
     .string()
     .default('Administrador')

@@ -8,7 +8,9 @@ import { openDatabase, type Database, type DatabaseOptions } from './db/database
 
 /** The configured engine: a pool on DATABASE_URL (it connects on first use), else the embedded one under DATA_DIR. */
 export const databaseOptions = (config: Config): DatabaseOptions =>
-  config.DATABASE_URL ? { url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE } : { dataDir: config.DATA_DIR };
+  config.DATABASE_URL
+    ? { url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE, preparedStatements: config.DB_PREPARED_STATEMENTS }
+    : { dataDir: config.DATA_DIR };
 
 export const openConfiguredDatabase = (config: Config): Promise<Database> => openDatabase(databaseOptions(config));
 

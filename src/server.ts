@@ -25,6 +25,7 @@ async function main() {
     },
     available: () => available,
     listenUrl: database.engine === 'postgres' ? (config.DATABASE_LISTEN_URL ?? config.DATABASE_URL) : undefined,
+    poolStats: database.poolStats,
   });
 
   let closing = false;

@@ -92,7 +92,8 @@ export async function testDatabase(): Promise<TestDatabase> {
   } finally {
     await admin.end();
   }
-  const opened = await openDatabase({ url: withDatabase(url, name), poolSize: 40 });
+  // DB_PREPARED_STATEMENTS=false: the suite as a pooler in transaction mode would see it.
+  const opened = await openDatabase({ url: withDatabase(url, name), poolSize: 40, preparedStatements: process.env.DB_PREPARED_STATEMENTS !== 'false' });
   return {
     ...opened,
     url: withDatabase(url, name),
@@ -134,7 +135,15 @@ export async function buildTestApp(
   const database = shared ?? (await testDatabase());
   const config = loadConfig({ ...env, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent' });
   // On the server, each app LISTENs for the others' events, as separate processes do.
-  const app = await buildApp({ config, db: database.db, jwtSecret: config.JWT_SECRET!, logger: false, listenUrl: database.url, ...appOptions });
+  const app = await buildApp({
+    config,
+    db: database.db,
+    jwtSecret: config.JWT_SECRET!,
+    logger: false,
+    listenUrl: database.url,
+    poolStats: database.poolStats,
+    ...appOptions,
+  });
   await app.services.auth.bootstrapAdmin(ADMIN, app.log);
   await app.ready();
   after(async () => {

@@ -18,12 +18,15 @@ export interface Database {
   db: Kysely<DB>;
   engine: Engine;
   close(): Promise<void>;
+  /** The server pool's connections: in use, idle, and requests waiting for one (none for the embedded engine). */
+  poolStats?: () => { inUse: number; idle: number; waiting: number };
   /** The embedded engine's whole data directory, as a tarball (openDatabase's loadDataDir takes it back). */
   dump?: () => Promise<Blob>;
 }
 
 export type DatabaseOptions =
-  | { url: string; poolSize?: number }
+  // preparedStatements false: every statement unnamed (a pooler in transaction mode).
+  | { url: string; poolSize?: number; preparedStatements?: boolean }
   // dataDir undefined → in memory (tests); loadDataDir starts from a dump instead of an empty cluster.
   | { url?: undefined; dataDir?: string; loadDataDir?: Blob };
 
@@ -38,9 +41,14 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     // Idle clients that lose their server emit 'error'; without a listener
     // that would crash the process instead of surfacing as /ready 503.
     pool.on('error', () => {});
-    pool.on('connect', prepareMarkedStatements);
+    if (opts.preparedStatements !== false) pool.on('connect', prepareMarkedStatements);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { db, engine: 'postgres', close: () => db.destroy() };
+    return {
+      db,
+      engine: 'postgres',
+      close: () => db.destroy(),
+      poolStats: () => ({ inUse: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    };
   }
   let dataDir: string | undefined;
   if ('dataDir' in opts && opts.dataDir) {

@@ -25,6 +25,8 @@ export interface GroupCommitOptions<J, R> {
    */
   singleStatement?: boolean;
   maxBatch?: number;
+  /** Told of each batch as it starts: its size and how long each job waited for it (metrics). */
+  onBatch?: (size: number, waitedMs: number[]) => void;
 }
 
 /**
@@ -35,8 +37,8 @@ export interface GroupCommitOptions<J, R> {
 const refusedByServer = (err: unknown) =>
   typeof err === 'object' && err !== null && /^[0-9A-Z]{5}$/.test(String((err as { code?: unknown }).code ?? ''));
 
-export function groupCommit<J, R>({ db, processBatch, singleStatement = false, maxBatch = 256 }: GroupCommitOptions<J, R>) {
-  type Entry = { job: J; resolve: (r: R) => void; reject: (e: unknown) => void };
+export function groupCommit<J, R>({ db, processBatch, singleStatement = false, maxBatch = 256, onBatch }: GroupCommitOptions<J, R>) {
+  type Entry = { job: J; resolve: (r: R) => void; reject: (e: unknown) => void; at: number };
   const queue: Entry[] = [];
   // One batch decides at a time. In a transaction, as soon as it has written
   // and sends its COMMIT, the next one starts: its first statement then waits
@@ -118,13 +120,18 @@ export function groupCommit<J, R>({ db, processBatch, singleStatement = false, m
   function pump() {
     if (deciding || queue.length === 0) return;
     deciding = true;
-    void runBatch(queue.splice(0, maxBatch));
+    const batch = queue.splice(0, maxBatch);
+    if (onBatch) {
+      const now = performance.now();
+      onBatch(batch.length, batch.map((e) => now - e.at));
+    }
+    void runBatch(batch);
   }
 
   return {
     submit(job: J): Promise<R> {
       return new Promise<R>((resolve, reject) => {
-        queue.push({ job, resolve, reject });
+        queue.push({ job, resolve, reject, at: performance.now() });
         pump();
       });
     },

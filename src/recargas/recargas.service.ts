@@ -20,9 +20,11 @@ import { injectionEvent } from './recargas.events.js';
 
 export interface RecargasServiceDeps {
   db: Db;
+  /** Each sales batch as it starts (metrics). */
+  onBatch?: (size: number, waitedMs: number[]) => void;
 }
 
-export function recargasServiceFactory({ db }: RecargasServiceDeps) {
+export function recargasServiceFactory({ db, onBatch }: RecargasServiceDeps) {
   // The three operators are created by the migration and never change: load
   // them once, so a top-up spends no statement on looking one up.
   let operators: Promise<Map<OperadoraNombre, { id: number; account_id: bigint }>> | undefined;
@@ -40,7 +42,7 @@ export function recargasServiceFactory({ db }: RecargasServiceDeps) {
     return op;
   };
 
-  const sales = groupCommit({ db, processBatch: salesDecider(), singleStatement: true });
+  const sales = groupCommit({ db, processBatch: salesDecider(), singleStatement: true, onBatch });
 
   async function balances(): Promise<OperadoraSaldo[]> {
     // Polled by every POS before a sale: kept prepared on the server.

@@ -64,7 +64,24 @@ interface Done {
   finished_at: Date | null;
 }
 
-export function startDelivery({ db, wakeups, log, allowInsecure, timing = DEFAULT_TIMING }: { db: Db; wakeups: Wakeups; log: FastifyBaseLogger; allowInsecure: boolean; timing?: DeliveryTiming }) {
+export type DeliveryOutcome = 'delivered' | 'retry' | 'failed';
+
+export function startDelivery({
+  db,
+  wakeups,
+  log,
+  allowInsecure,
+  timing = DEFAULT_TIMING,
+  onOutcome,
+}: {
+  db: Db;
+  wakeups: Wakeups;
+  log: FastifyBaseLogger;
+  allowInsecure: boolean;
+  timing?: DeliveryTiming;
+  /** Each attempt's outcome (metrics). */
+  onOutcome?: (outcome: DeliveryOutcome) => void;
+}) {
   const me = randomUUID();
   // Longer than a send can take after the last record, plus time to record.
   const leaseMs = RECORD_EVERY_MS + timing.timeoutMs + 5_000;
@@ -174,15 +191,18 @@ export function startDelivery({ db, wakeups, log, allowInsecure, timing = DEFAUL
         const now = new Date();
         const row = { event_id: e.id, event_type: e.type, attempts, last_status_code: outcome.status, last_error: outcome.error, last_attempt_at: now, created_at: firstAttempt, next_attempt_at: now };
         if (outcome.ok) {
+          onOutcome?.('delivered');
           done.push({ ...row, status: 'delivered', finished_at: now });
           cursor = e.id;
         } else {
           const delay = Math.min(timing.retryBaseMs * 2 ** (attempts - 1), timing.maxDelayMs);
           if (now.getTime() + delay - firstAttempt.getTime() > timing.giveUpAfterMs) {
             log.warn({ webhookId: id, eventId: e.id.toString(), error: outcome.error }, 'webhook delivery failed for good');
+            onOutcome?.('failed');
             done.push({ ...row, status: 'failed', finished_at: now });
             cursor = e.id;
           } else {
+            onOutcome?.('retry');
             const retryAt = new Date(now.getTime() + delay);
             done.push({ ...row, status: 'pending', next_attempt_at: retryAt, finished_at: null });
             await flush({ release: true, retryAt });
