@@ -107,6 +107,9 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
+    // While closing, a request that still arrives on an open connection is
+    // served like any other (its answer closes the connection), not refused.
+    return503OnClosing: false,
     // A URL the router cannot even read (bad percent-encoding, an over-long
     // parameter) is a 400 in the route's family, like any other bad input;
     // but the token is checked first, as on every route (401 → 403 → 400).
@@ -134,6 +137,13 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
   installErrorHandling(app, config.API_PREFIX, (request, refusal) => claimKeyWithRefusal(db, request, refusal));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // A shutdown (server.ts): /ready says so first, so a balancer stops sending.
+  let stopping = false;
+  app.addHook('onRequest', async (request, reply) => {
+    if (stopping && request.routeOptions.url === `${config.API_PREFIX}/ready`) {
+      return reply.code(503).header('retry-after', '1').send({ status: 'shutting down' });
+    }
   });
   if (available) {
     // Before the token check, which needs the database too.
@@ -273,6 +283,15 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
     live,
     startBackground,
     delivery: () => delivery,
+    /** A shutdown starts: /ready answers 503 from now on. */
+    beginShutdown() {
+      stopping = true;
+    },
+    /** A shutdown's time is up: writes not yet started are refused with 503 and write nothing. */
+    refuseNewWrites() {
+      writes.stop();
+      recargas.abortQueued(commonError('SHUTTING_DOWN', 'The service is shutting down; nothing was written; retry shortly', undefined, 1));
+    },
   });
 }
 

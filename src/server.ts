@@ -28,13 +28,37 @@ async function main() {
     poolStats: database.poolStats,
   });
 
+  // Graceful shutdown (API.md §6.6, §6.7): /ready answers 503 at once; the
+  // listener closes (new connections are refused) while every request
+  // already received is answered and every queued write finishes. At
+  // SHUTDOWN_TIMEOUT_MS the writes not yet started are refused with 503 and
+  // write nothing; what has started is never cut off. Then the pool closes
+  // and the process exits 0.
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
-    await app.close();
-    await database.close();
+    const timeoutMs = config.SHUTDOWN_TIMEOUT_MS;
+    app.log.info({ signal, timeoutMs }, 'shutting down: finishing what was received');
+    app.beginShutdown();
+    const deadline = setTimeout(() => {
+      app.log.warn({ queuedWrites: app.writes.queued }, 'shutdown: time is up; writes not yet started are refused');
+      app.refuseNewWrites();
+    }, timeoutMs);
+    // A request stuck past all reason (a lock held elsewhere) must not keep the process forever.
+    setTimeout(() => {
+      app.log.error('shutdown: still not closed; exiting anyway');
+      process.exit(1);
+    }, 2 * timeoutMs + 10_000).unref();
+    try {
+      await app.close();
+      clearTimeout(deadline);
+      await database.close();
+    } catch (err) {
+      app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+    app.log.info('shut down');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

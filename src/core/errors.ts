@@ -42,6 +42,7 @@ export const commonErrors = {
   TOO_MANY_REQUESTS: 429,
   OVERLOADED: 503,
   SERVICE_STARTING: 503,
+  SHUTTING_DOWN: 503,
 } as const satisfies Record<string, ClientStatus>;
 
 export const commonError = errorFactory(commonErrors);

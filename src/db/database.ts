@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
@@ -51,23 +51,77 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     };
   }
   let dataDir: string | undefined;
+  let unlock = () => {};
   if ('dataDir' in opts && opts.dataDir) {
     dataDir = path.resolve(opts.dataDir, 'pgdata');
     mkdirSync(dataDir, { recursive: true });
+    unlock = lockDataDir(opts.dataDir);
   }
   // Loaded only in embedded mode: the WASM engine costs ~45 MB of memory.
   const { PGlite, types: pgliteTypes } = await import('@electric-sql/pglite');
-  const lite = await PGlite.create(dataDir, {
-    parsers: { [pgliteTypes.INT8]: (v: string) => BigInt(v), [pgliteTypes.DATE]: (v: string) => v },
-    ...('loadDataDir' in opts && opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
-  });
+  let lite: Awaited<ReturnType<typeof PGlite.create>>;
+  try {
+    lite = await PGlite.create(dataDir, {
+      parsers: { [pgliteTypes.INT8]: (v: string) => BigInt(v), [pgliteTypes.DATE]: (v: string) => v },
+      ...('loadDataDir' in opts && opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+    });
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: async () => pglitePool(lite) as never }) });
   // The pool is made on first use: a database never queried is closed here.
   const close = async () => {
     await db.destroy();
     if (!lite.closed) await lite.close();
+    unlock();
   };
   return { db, engine: 'pglite', close, dump: () => lite.dumpDataDir('none') };
+}
+
+/**
+ * The embedded engine belongs to one process (API.md §6.7): two on one data
+ * directory would corrupt it. A lock file holds the owner's pid; a second
+ * opener is refused while that process lives, and takes over a lock left by
+ * one that died (killed, say). Returns the release.
+ */
+function lockDataDir(dir: string): () => void {
+  const file = path.resolve(dir, 'embedded.pid');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      let held = true;
+      return () => {
+        if (!held) return;
+        held = false;
+        try {
+          unlinkSync(file);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(readFileSync(file, 'utf8').trim());
+      if (attempt > 0 || (Number.isInteger(owner) && owner > 0 && isAlive(owner))) {
+        throw new Error(
+          `DATA_DIR ${dir} is in use by process ${owner}: the embedded database belongs to one process. ` +
+            'Stop that one first, or run several processes on a PostgreSQL server (DATABASE_URL).',
+          { cause: err },
+        );
+      }
+      unlinkSync(file); // its owner is gone
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** A database with every migration applied (closed again if one fails). */

@@ -9,14 +9,18 @@ import { commonError } from '../core/errors.js';
 //
 // The handler is wrapped, so the refusal comes after authentication, the
 // role check and validation, and before anything is looked up (the check
-// order of §6.7); it is never stored under an Idempotency-Key.
+// order of §6.7); it is never stored under an Idempotency-Key. Once a
+// shutdown's time is up (stop()), every new write is refused the same way
+// with SHUTTING_DOWN.
 
 export function installWriteAdmission(app: FastifyInstance, maxQueued: number) {
   let queued = 0;
+  let stopped = false;
   app.addHook('onRoute', (route) => {
     if (!route.config?.idempotent) return;
     const handler = route.handler as (...args: Parameters<RouteHandlerMethod>) => unknown;
     route.handler = async function admitted(this: FastifyInstance, request, reply) {
+      if (stopped) throw commonError('SHUTTING_DOWN', 'The service is shutting down; nothing was written; retry shortly', undefined, 1);
       if (queued >= maxQueued) throw commonError('OVERLOADED', 'The service is overloaded; retry shortly', undefined, 1);
       queued++;
       try {
@@ -30,6 +34,10 @@ export function installWriteAdmission(app: FastifyInstance, maxQueued: number) {
     /** Money writes admitted and not yet answered. */
     get queued() {
       return queued;
+    },
+    /** Refuses every write from now on (a shutdown's time is up). */
+    stop() {
+      stopped = true;
     },
   };
 }

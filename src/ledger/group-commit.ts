@@ -138,5 +138,9 @@ export function groupCommit<J, R>({ db, processBatch, singleStatement = false, m
     get pending() {
       return queue.length;
     },
+    /** Fails the jobs still waiting for a batch (a shutdown's time is up): they wrote nothing. */
+    abortQueued(error: unknown) {
+      for (const entry of queue.splice(0)) entry.reject(error);
+    },
   };
 }

@@ -54,6 +54,8 @@ export function recargasServiceFactory({ db, onBatch }: RecargasServiceDeps) {
   }
 
   return {
+    /** Fails the sales still waiting for a batch (a shutdown's time is up): they wrote nothing. */
+    abortQueued: (error: unknown) => sales.abortQueued(error),
     /**
      * A top-up: the operator's float pays the client, the customer's cash
      * enters the register. Concurrent sales are group-committed (sales.batch.ts).

@@ -25,6 +25,7 @@ const BY_CODE: Record<string, string> = {
   IDEMPOTENCY_KEY_REUSED: 'Los datos cambiaron desde el intento anterior. Revise y vuelva a enviar.',
   OVERLOADED: 'El servidor está muy ocupado. Intente de nuevo en un momento.',
   SERVICE_STARTING: 'El servidor está arrancando. Intente de nuevo en un momento.',
+  SHUTTING_DOWN: 'El servidor se está reiniciando. Intente de nuevo en un momento; no se registró nada.',
   LAST_ADMIN: 'No se puede desactivar ni quitar el rol al último administrador.',
   EMAIL_TAKEN: 'Ya existe un usuario con ese correo.',
   USER_NOT_FOUND: 'El usuario no existe.',
