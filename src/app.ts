@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -138,12 +139,20 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  // A shutdown (server.ts): /ready says so first, so a balancer stops sending.
+  // A shutdown (server.ts): /ready says so first, so a balancer stops
+  // sending; every answer then closes its connection.
   let stopping = false;
+  let inFlight = 0;
   app.addHook('onRequest', async (request, reply) => {
+    inFlight++;
+    // Once per response, sent or aborted.
+    reply.raw.once('close', () => inFlight--);
     if (stopping && request.routeOptions.url === `${config.API_PREFIX}/ready`) {
       return reply.code(503).header('retry-after', '1').send({ status: 'shutting down' });
     }
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (stopping) reply.header('connection', 'close');
   });
   if (available) {
     // Before the token check, which needs the database too.
@@ -283,10 +292,19 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
     live,
     startBackground,
     delivery: () => delivery,
-    /** A shutdown starts: /ready answers 503 from now on. */
+    /**
+     * A shutdown starts: /ready answers 503, the listener stops (a new
+     * connection is refused), and the connections already open are served,
+     * each answer closing its connection. Closing the idle ones waits for
+     * app.close(): a request already sent on one but not yet read (the
+     * embedded engine can keep the event loop busy) is served, not reset.
+     */
     beginShutdown() {
       stopping = true;
+      net.Server.prototype.close.call(app.server);
     },
+    /** Requests received and not yet answered. */
+    inFlight: () => inFlight,
     /** A shutdown's time is up: writes not yet started are refused with 503 and write nothing. */
     refuseNewWrites() {
       writes.stop();

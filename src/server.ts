@@ -51,6 +51,11 @@ async function main() {
       process.exit(1);
     }, 2 * timeoutMs + 10_000).unref();
     try {
+      // Served until nothing has been in flight for a moment, then the idle connections close.
+      for (let quiet = 0; quiet < 3; ) {
+        await sleep(50);
+        quiet = app.inFlight() === 0 ? quiet + 1 : 0;
+      }
       await app.close();
       clearTimeout(deadline);
       await database.close();

@@ -98,3 +98,18 @@ test('a one-statement batch of one job that hits a deadlock runs again (in a tra
   assert.equal(calls, 2);
   assert.deepEqual((await rows()).filter((r) => r.startsWith('f')), ['f0']);
 });
+
+test('abortQueued fails the jobs waiting for a batch, writes none of them, and lets the running batch finish; onBatch sees each batch', async () => {
+  batches.length = 0;
+  const seen: Array<{ size: number; waits: number }> = [];
+  const gc = groupCommit({ db, processBatch, onBatch: (size, waited) => seen.push({ size, waits: waited.length }) });
+  const running = gc.submit('s1');
+  const queued = ['s2', 's3'].map((j) => gc.submit(j));
+  gc.abortQueued(new Error('shutting down'));
+  assert.equal(await running, 's1');
+  const results = await Promise.allSettled(queued);
+  assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+  assert.deepEqual(batches, [['s1']]);
+  assert.deepEqual((await rows()).filter((r) => r.startsWith('s')), ['s1']);
+  assert.deepEqual(seen, [{ size: 1, waits: 1 }]);
+});
