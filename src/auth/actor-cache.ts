@@ -4,9 +4,10 @@ import type { Actor } from '../core/actor.js';
 // pays a database round trip before doing any work. Every local change that
 // must end access (logout, deactivation, role or password change, refresh
 // reuse) drops the entries at once; another process sharing the database
-// sees such a change within `ttlMs`. Created by the app, one per service.
+// sees such a change within `ttlMs` (1.5 s: API.md asks for 2 s, with room for the request).
+// Created by the app, one per service.
 
-export function createActorCache({ ttlMs = 2000, max = 10_000 } = {}) {
+export function createActorCache({ ttlMs = 1500, max = 10_000 } = {}) {
   const entries = new Map<string, { actor: Actor; until: number }>();
   // Bumped on every forget, so a lookup that raced a revocation is not cached.
   let revocations = 0;
