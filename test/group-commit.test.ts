@@ -104,10 +104,10 @@ test('abortQueued fails the jobs waiting for a batch, writes none of them, and l
   const seen: Array<{ size: number; waits: number }> = [];
   const gc = groupCommit({ db, processBatch, onBatch: (size, waited) => seen.push({ size, waits: waited.length }) });
   const running = gc.submit('s1');
-  const queued = ['s2', 's3'].map((j) => gc.submit(j));
+  const queued = Promise.allSettled(['s2', 's3'].map((j) => gc.submit(j)));
   gc.abortQueued(new Error('shutting down'));
   assert.equal(await running, 's1');
-  const results = await Promise.allSettled(queued);
+  const results = await queued;
   assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
   assert.deepEqual(batches, [['s1']]);
   assert.deepEqual((await rows()).filter((r) => r.startsWith('s')), ['s1']);
