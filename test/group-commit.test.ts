@@ -26,12 +26,18 @@ async function processBatch(trx: Db, jobs: string[]): Promise<Outcome<string>[]>
   }
   return out;
 }
+/** The first job, then, once its batch has started, the others: they queue behind it. */
+async function firstThenRest(gc: { submit(j: string): Promise<string> }, jobs: string[]) {
+  const first = gc.submit(jobs[0]!);
+  await new Promise((r) => setImmediate(r));
+  return Promise.allSettled([first, ...jobs.slice(1).map((j) => gc.submit(j))]);
+}
 const rows = async () => (await sql<{ id: string }>`select id from gc_rows order by id`.execute(db)).rows.map((r) => r.id);
 
 test('jobs queued behind a running batch share the next one; refusals stay per job', async () => {
   batches.length = 0;
   const gc = groupCommit({ db, processBatch });
-  const results = await Promise.allSettled(['a1', 'a2', 'refuse', 'a3'].map((j) => gc.submit(j)));
+  const results = await firstThenRest(gc, ['a1', 'a2', 'refuse', 'a3']);
   assert.deepEqual(batches, [['a1'], ['a2', 'refuse', 'a3']]);
   assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
   assert.deepEqual(await rows(), ['a1', 'a2', 'a3']);
@@ -49,7 +55,7 @@ test('a failed COMMIT fails the batch and runs nothing again (its outcome is unk
   batches.length = 0;
   const gc = groupCommit({ db, processBatch });
   // c-dup twice in one batch violates the deferred constraint at COMMIT.
-  const results = await Promise.allSettled(['c0', 'c-dup', 'c-dup', 'c1'].map((j) => gc.submit(j)));
+  const results = await firstThenRest(gc, ['c0', 'c-dup', 'c-dup', 'c1']);
   assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'rejected']);
   assert.deepEqual(batches, [['c0'], ['c-dup', 'c-dup', 'c1']], 'no job was run a second time');
   assert.deepEqual((await rows()).filter((r) => r.startsWith('c')), ['c0']);
@@ -68,7 +74,7 @@ async function oneStatement(q: Db, jobs: string[]): Promise<Outcome<string>[]> {
 test('a one-statement batch: a statement the server refuses wrote nothing, so each job runs again alone', async () => {
   batches.length = 0;
   const gc = groupCommit({ db, processBatch: oneStatement, singleStatement: true });
-  const results = await Promise.allSettled(['d0', 'd1', 'boom', 'd2'].map((j) => gc.submit(j)));
+  const results = await firstThenRest(gc, ['d0', 'd1', 'boom', 'd2']);
   assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
   assert.deepEqual(batches.slice(0, 2), [['d0'], ['d1', 'boom', 'd2']]);
   // The reruns go in parallel, each in a transaction of its own.
@@ -79,7 +85,7 @@ test('a one-statement batch: a statement the server refuses wrote nothing, so ea
 test('a one-statement batch whose answer was lost fails whole and runs nothing again', async () => {
   batches.length = 0;
   const gc = groupCommit({ db, processBatch: oneStatement, singleStatement: true });
-  const results = await Promise.allSettled(['e0', 'e1', 'lost'].map((j) => gc.submit(j)));
+  const results = await firstThenRest(gc, ['e0', 'e1', 'lost']);
   assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected']);
   assert.deepEqual(batches, [['e0'], ['e1', 'lost']], 'no job was run a second time');
   // It had committed: a client retry with its Idempotency-Key would find it.
@@ -104,6 +110,7 @@ test('abortQueued fails the jobs waiting for a batch, writes none of them, and l
   const seen: Array<{ size: number; waits: number }> = [];
   const gc = groupCommit({ db, processBatch, onBatch: (size, waited) => seen.push({ size, waits: waited.length }) });
   const running = gc.submit('s1');
+  await new Promise((r) => setImmediate(r));
   const queued = Promise.allSettled(['s2', 's3'].map((j) => gc.submit(j)));
   gc.abortQueued(new Error('shutting down'));
   assert.equal(await running, 's1');
@@ -112,4 +119,12 @@ test('abortQueued fails the jobs waiting for a batch, writes none of them, and l
   assert.deepEqual(batches, [['s1']]);
   assert.deepEqual((await rows()).filter((r) => r.startsWith('s')), ['s1']);
   assert.deepEqual(seen, [{ size: 1, waits: 1 }]);
+});
+
+test('jobs submitted in one turn of the event loop share one batch (the embedded engine runs statements on this thread)', async () => {
+  batches.length = 0;
+  const gc = groupCommit({ db, processBatch });
+  const results = await Promise.allSettled(['g1', 'g2', 'g3'].map((j) => gc.submit(j)));
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled']);
+  assert.deepEqual(batches, [['g1', 'g2', 'g3']]);
 });

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrate.js';
 import { pglitePool } from './pglite-pool.js';
+import { PREPARE } from './prepare.js';
 import type { DB } from './types.js';
 
 // int8 is exact money in minor units: it must never become a JS number.
@@ -145,14 +146,7 @@ export async function ping(db: Kysely<DB>): Promise<boolean> {
   }
 }
 
-/**
- * Statements that start with the marker are sent as named prepared
- * statements: each connection parses and plans them once, then reuses the
- * plan. The hot money statements are large CTEs whose planning cost more
- * than their execution. Only marked statements are prepared, so the number
- * kept per connection stays small and fixed.
- */
-export const PREPARE = '/*prepare*/';
+export { PREPARE } from './prepare.js';
 
 function prepareMarkedStatements(client: pg.PoolClient) {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;

@@ -132,7 +132,12 @@ export function groupCommit<J, R>({ db, processBatch, singleStatement = false, m
     submit(job: J): Promise<R> {
       return new Promise<R>((resolve, reject) => {
         queue.push({ job, resolve, reject, at: performance.now() });
-        pump();
+        // The first job waits for the end of this turn of the event loop, so
+        // the requests read in the same turn join its batch. It matters on
+        // the embedded engine, whose statements run on this thread: while one
+        // runs, no other request can reach the queue, so without the wait
+        // every batch would hold a single job.
+        if (queue.length === 1 && !deciding) setImmediate(pump);
       });
     },
     get pending() {
