@@ -1,3 +1,4 @@
+import { sharedRead } from '../core/shared-read.js';
 import { sql } from 'kysely';
 import { claimOpenSession } from '../cajas/cajas.queries.js';
 import type { Actor } from '../core/actor.js';
@@ -44,7 +45,10 @@ export function recargasServiceFactory({ db, onBatch }: RecargasServiceDeps) {
 
   const sales = groupCommit({ db, processBatch: salesDecider(), singleStatement: true, onBatch });
 
-  async function balances(): Promise<OperadoraSaldo[]> {
+  // Polled by every POS: reads arriving together share one query (core/shared-read.ts).
+  const sharedBalances = sharedRead(readBalances);
+  const balances = () => sharedBalances(null);
+  async function readBalances(): Promise<OperadoraSaldo[]> {
     // Polled by every POS before a sale: kept prepared on the server.
     const { rows } = await sql<{ id: number; nombre_operadora: OperadoraNombre; saldo_actual: bigint; saldo_minimo: bigint }>`/*prepare*/
       select o.id, o.nombre_operadora, a.posted as saldo_actual, o.saldo_minimo

@@ -1,3 +1,4 @@
+import { sharedRead } from '../core/shared-read.js';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Actor } from '../core/actor.js';
@@ -37,7 +38,9 @@ const forbiddenOwn = () => walletError('FORBIDDEN', 'A Conductor may only read t
 
 export function balancesServiceFactory({ db }: { db: Db }) {
   /** One statement, so the balance and the pending sum are read from the same snapshot. */
-  async function balanceOf(driverId: string): Promise<WalletBalance> {
+  // Polled by driver apps: reads of one wallet arriving together share one query (core/shared-read.ts).
+  const balanceOf = sharedRead(readBalance);
+  async function readBalance(driverId: string): Promise<WalletBalance> {
     const w = await db
       .selectFrom('wallets as w')
       .innerJoin('ledger_accounts as a', 'a.id', 'w.account_id')
