@@ -26,6 +26,11 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
     .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
+  // The embedded engine's page cache (PostgreSQL shared_buffers); the files stay in the OS cache besides.
+  EMBEDDED_SHARED_BUFFERS: z
+    .string()
+    .regex(/^\d+(kB|MB|GB)$/, 'a size such as 32MB')
+    .default('32MB'),
   JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   JWT_ACCESS_TTL: duration(86400, '1 day').default(900),
   JWT_REFRESH_TTL: duration(90 * 86400, '90 days').default(7 * 86400),

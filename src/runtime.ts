@@ -10,7 +10,7 @@ import { openDatabase, type Database, type DatabaseOptions } from './db/database
 export const databaseOptions = (config: Config): DatabaseOptions =>
   config.DATABASE_URL
     ? { url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE, preparedStatements: config.DB_PREPARED_STATEMENTS }
-    : { dataDir: config.DATA_DIR };
+    : { dataDir: config.DATA_DIR, sharedBuffers: config.EMBEDDED_SHARED_BUFFERS };
 
 export const openConfiguredDatabase = (config: Config): Promise<Database> => openDatabase(databaseOptions(config));
 

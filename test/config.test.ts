@@ -10,6 +10,10 @@ test('configuration: defaults, and one clear line naming a bad variable', () => 
   assert.equal(c.JWT_ACCESS_TTL, 900);
   assert.equal(c.DEFAULT_CURRENCY, 'CUP');
   assert.equal(c.API_PREFIX, '');
+  assert.equal(c.EMBEDDED_SHARED_BUFFERS, '32MB');
+  assert.equal(c.SHUTDOWN_TIMEOUT_MS, 10_000);
+  assert.equal(c.DB_PREPARED_STATEMENTS, true);
+  assert.equal(c.METRICS_TOKEN, undefined);
   assert.deepEqual(c.corsOrigins, []);
   assert.equal(loadConfig({ JWT_ACCESS_TTL: '15m' }).JWT_ACCESS_TTL, 900);
   assert.deepEqual(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins, ['https://a.example', 'https://b.example']);
@@ -22,6 +26,10 @@ test('configuration: defaults, and one clear line naming a bad variable', () => 
     ['API_PREFIX', 'api'],
     ['DEFAULT_CURRENCY', 'cup'],
     ['LOG_LEVEL', 'loud'],
+    ['EMBEDDED_SHARED_BUFFERS', "32MB'; drop table x; --"],
+    ['METRICS_TOKEN', 'short'],
+    ['SHUTDOWN_TIMEOUT_MS', '-1'],
+    ['DB_PREPARED_STATEMENTS', 'no'],
   ]) {
     assert.throws(
       () => loadConfig({ [name!]: value, ...(name === 'ADMIN_EMAIL' ? { ADMIN_PASSWORD: 'long-enough' } : {}) }),

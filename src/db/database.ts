@@ -29,7 +29,8 @@ export type DatabaseOptions =
   // preparedStatements false: every statement unnamed (a pooler in transaction mode).
   | { url: string; poolSize?: number; preparedStatements?: boolean }
   // dataDir undefined → in memory (tests); loadDataDir starts from a dump instead of an empty cluster.
-  | { url?: undefined; dataDir?: string; loadDataDir?: Blob };
+  // sharedBuffers: PostgreSQL's shared_buffers for the embedded engine (its default, 160 MB, is most of its memory).
+  | { url?: undefined; dataDir?: string; loadDataDir?: Blob; sharedBuffers?: string };
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   if (opts.url) {
@@ -69,6 +70,12 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   } catch (err) {
     unlock();
     throw err;
+  }
+  // shared_buffers (a validated size such as 32MB) applies from the next start:
+  // set at start-up instead, the first start (initdb) held twice the memory.
+  if ('sharedBuffers' in opts && opts.sharedBuffers && dataDir) {
+    const { rows } = (await lite.query(`select current_setting('shared_buffers') as v`)) as { rows: Array<{ v: string }> };
+    if (rows[0]?.v !== opts.sharedBuffers) await lite.exec(`alter system set shared_buffers = '${opts.sharedBuffers}'`);
   }
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: async () => pglitePool(lite) as never }) });
   // The pool is made on first use: a database never queried is closed here.
