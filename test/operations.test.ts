@@ -32,6 +32,11 @@ test('a lock left by a process that died is taken over', async () => {
     writeFileSync(path.join(dir, 'embedded.pid'), '2147483646'); // no such process
     const db = await openDatabase({ dataDir: dir });
     await db.close();
+    // A restarted container process often has the pid its killed predecessor had: its lock is stale too.
+    writeFileSync(path.join(dir, 'embedded.pid'), String(process.pid));
+    const again = await openDatabase({ dataDir: dir });
+    await assert.rejects(openDatabase({ dataDir: dir }), /in use by process/, 'but a lock this process holds is not');
+    await again.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { after, test } from 'node:test';
 import { isPublicAddress, refusalOf } from '../src/webhooks/address-guard.js';
+import { sendEvent } from '../src/webhooks/send.js';
 import { verify } from '../src/webhooks/signing.js';
 import { bearer, buildTestApp } from './helper.js';
 
@@ -187,4 +188,17 @@ test('only subscribed types; a deleted webhook gets nothing more', async () => {
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(rx.got.length, 1);
   assert.equal((await ctx.call('GET', `/webhooks/${hook.id}/deliveries`, admin)).statusCode, 404);
+});
+
+test('a receiver that does not answer in time is told as such', async () => {
+  const silent = http.createServer(() => {});
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}/`;
+    const outcome = await sendEvent({ url, secret: `whsec_${Buffer.alloc(32).toString('base64')}` }, { id: '1', type: 'wallet.blocked', occurredAt: new Date().toISOString(), data: {} }, { timeoutMs: 150, allowInsecure: true });
+    assert.deepEqual(outcome, { ok: false, status: null, error: 'no answer in 150 ms' });
+  } finally {
+    silent.closeAllConnections();
+    silent.close();
+  }
 });

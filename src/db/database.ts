@@ -91,17 +91,21 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
  * The embedded engine belongs to one process (API.md §6.7): two on one data
  * directory would corrupt it. A lock file holds the owner's pid; a second
  * opener is refused while that process lives, and takes over a lock left by
- * one that died (killed, say). Returns the release.
+ * one that died (killed, say; in a container the restarted process may even
+ * have the same pid, which is why this process's own locks are tracked).
+ * Two processes starting at the very same moment over a dead owner's lock
+ * could still both take it: start one at a time. Returns the release.
  */
+const heldLocks = new Set<string>();
+
 function lockDataDir(dir: string): () => void {
   const file = path.resolve(dir, 'embedded.pid');
   for (let attempt = 0; ; attempt++) {
     try {
       writeFileSync(file, String(process.pid), { flag: 'wx' });
-      let held = true;
+      heldLocks.add(file);
       return () => {
-        if (!held) return;
-        held = false;
+        if (!heldLocks.delete(file)) return;
         try {
           unlinkSync(file);
         } catch {
@@ -110,15 +114,18 @@ function lockDataDir(dir: string): () => void {
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number(readFileSync(file, 'utf8').trim());
-      if (attempt > 0 || (Number.isInteger(owner) && owner > 0 && isAlive(owner))) {
+      const seen = readFileSync(file, 'utf8');
+      const owner = Number(seen.trim());
+      const live = Number.isInteger(owner) && owner > 0 && (owner === process.pid ? heldLocks.has(file) : isAlive(owner));
+      if (attempt > 0 || live) {
         throw new Error(
           `DATA_DIR ${dir} is in use by process ${owner}: the embedded database belongs to one process. ` +
             'Stop that one first, or run several processes on a PostgreSQL server (DATABASE_URL).',
           { cause: err },
         );
       }
-      unlinkSync(file); // its owner is gone
+      // Its owner is gone; removed only if it is still that owner's (not a lock just taken by another starter).
+      if (readFileSync(file, 'utf8') === seen) unlinkSync(file);
     }
   }
 }

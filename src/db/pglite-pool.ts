@@ -17,11 +17,12 @@ export function pglitePool(lite: PGlite) {
   let busy = false;
   const waiters: Array<() => void> = [];
   const prepared = new Map<string, string>();
+  let named = 0;
 
   async function execute(sql: string, params: readonly unknown[]) {
     let name = prepared.get(sql);
     if (!name) {
-      name = `pp_${prepared.size + 1}`;
+      name = `pp_${++named}`;
       await lite.exec(`prepare ${name} as ${sql}`);
       prepared.set(sql, name);
     }

@@ -105,7 +105,9 @@ export function startLive(opts: LiveOptions) {
   // sockets get a second's window (API.md §6.7), the others a quarter.
   const lastSent = new Map<string, number>();
   const pendingSend = new Map<string, NodeJS.Timeout>();
+  const occupied = (room: string) => namespaces.some((ns) => (ns.adapter.rooms.get(room)?.size ?? 0) > 0);
   function dataChanged(room: string, entity: string, action: string, windowMs: number) {
+    if (!occupied(room)) return;
     const key = `${room}|${entity}|${action}`;
     const send = () => {
       lastSent.set(key, Date.now());
@@ -193,6 +195,9 @@ export function startLive(opts: LiveOptions) {
 
   // ---- logins that ended elsewhere: checked against the database every second
   const revalidate = setInterval(() => {
+    // Windows that have passed need no memory.
+    const now = Date.now();
+    for (const [key, at] of lastSent) if (now - at > ANONYMOUS_MS && !pendingSend.has(key)) lastSent.delete(key);
     if (viewers.size === 0) return;
     const logins = [...viewers.values()].map((v) => ({ sessionId: v.actor.sessionId, userId: v.actor.id, role: v.actor.role }));
     opts.auth.stillValid(logins).then(

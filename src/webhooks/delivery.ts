@@ -129,14 +129,17 @@ export function startDelivery({
         .where('deleted_at', 'is', null)
         .returning('id')
         .executeTakeFirst();
-      // Sends that happened are history even if the lease was lost meanwhile; a retry plan is not.
+      // Sends that happened are history even if the lease was lost meanwhile;
+      // but then the new holder's record of the same event (a retry plan) wins.
       const rows = kept !== undefined ? done : done.filter((d) => d.status !== 'pending');
       if (rows.length > 0) {
         await trx
           .insertInto('webhook_deliveries')
           .values(rows.map((d) => ({ webhook_id: id, ...d })))
           .onConflict((oc) =>
-            oc.columns(['webhook_id', 'event_id']).doUpdateSet((eb) => ({
+            kept === undefined
+              ? oc.columns(['webhook_id', 'event_id']).doNothing()
+              : oc.columns(['webhook_id', 'event_id']).doUpdateSet((eb) => ({
               status: eb.ref('excluded.status'),
               attempts: eb.ref('excluded.attempts'),
               last_status_code: eb.ref('excluded.last_status_code'),
@@ -176,6 +179,9 @@ export function startDelivery({
       }
       for (const e of events) {
         if (stopped || dropped.has(id)) break;
+        // Every second: what was sent or passed over is recorded, and the lease renewed
+        // (also while passing over a long run of other types, or another process would take over).
+        if (Date.now() - recordedAt >= RECORD_EVERY_MS && !(await flush({ release: false }))) return;
         if (!hook.events.includes(e.type)) {
           cursor = e.id;
           continue;
@@ -209,7 +215,6 @@ export function startDelivery({
             return;
           }
         }
-        if (Date.now() - recordedAt >= RECORD_EVERY_MS && !(await flush({ release: false }))) return;
       }
     }
   }

@@ -33,7 +33,10 @@ export async function sendEvent(
     const status = await post(target.url, headers, body, opts);
     return status >= 200 && status < 300 ? { ok: true, status, error: null } : { ok: false, status, error: `HTTP ${status}` };
   } catch (err) {
-    const error = (err as Error).name === 'TimeoutError' ? `no answer in ${opts.timeoutMs} ms` : String((err as Error).message ?? err).slice(0, 200);
+    // The request's signal aborts it with an AbortError whose cause is the TimeoutError.
+    const e = err as Error & { cause?: { name?: string } };
+    const timedOut = e.name === 'TimeoutError' || (e.name === 'AbortError' && e.cause?.name === 'TimeoutError');
+    const error = timedOut ? `no answer in ${opts.timeoutMs} ms` : String(e.message ?? err).slice(0, 200);
     return { ok: false, status: null, error };
   }
 }
