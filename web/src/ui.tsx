@@ -66,7 +66,12 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], intervalMs?:
 /** Whether live updates are on (the socket is connected). */
 export function useLive() {
   const [up, setUp] = useState(isLive);
-  useEffect(() => onLiveState(() => setUp(isLive())), []);
+  useEffect(() => {
+    const off = onLiveState(() => setUp(isLive()));
+    // It may have connected between the first render and this subscription.
+    setUp(isLive());
+    return off;
+  }, []);
   return up;
 }
 
