@@ -37,12 +37,12 @@ export function pglitePool(lite: PGlite) {
 
   const client = {
     async query(sql: string, params: readonly unknown[] = []) {
-      // Without parameters use the simple protocol, which accepts several
-      // statements at once (migrations are plain SQL files).
       if (sql.startsWith(PREPARE)) {
         const r = await execute(sql, params);
         return { command: r.command ?? '', rowCount: r.affectedRows ?? r.rows.length, rows: r.rows };
       }
+      // Without parameters use the simple protocol, which accepts several
+      // statements at once (migrations are plain SQL files).
       if (params.length === 0) {
         const results = await lite.exec(sql);
         const last = results[results.length - 1];
