@@ -33,7 +33,7 @@ import { worldAccountOf } from './ledger/ledger.js';
 import { configRoutes } from './http/config.routes.js';
 import { healthRoutes } from './http/health.routes.js';
 import { installSecurityHeaders } from './http/security-headers.js';
-import { installWriteAdmission } from './http/write-admission.js';
+import { installWriteAdmission, shuttingDown } from './http/write-admission.js';
 import { createMetrics, metricsRoute, type MetricSources } from './http/metrics.js';
 import { ledgerRoutes } from './http/ledger.routes.js';
 import { recargasRoutes } from './recargas/recargas.routes.js';
@@ -308,7 +308,7 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
     /** A shutdown's time is up: writes not yet started are refused with 503 and write nothing. */
     refuseNewWrites() {
       writes.stop();
-      recargas.abortQueued(commonError('SHUTTING_DOWN', 'The service is shutting down; nothing was written; retry shortly', undefined, 1));
+      recargas.abortQueued(shuttingDown());
     },
   });
 }

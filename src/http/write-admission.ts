@@ -13,6 +13,9 @@ import { commonError } from '../core/errors.js';
 // shutdown's time is up (stop()), every new write is refused the same way
 // with SHUTTING_DOWN.
 
+/** The refusal of a write once a shutdown's time is up: nothing was written. */
+export const shuttingDown = () => commonError('SHUTTING_DOWN', 'The service is shutting down; nothing was written; retry shortly', undefined, 1);
+
 export function installWriteAdmission(app: FastifyInstance, maxQueued: number) {
   let queued = 0;
   let stopped = false;
@@ -20,7 +23,7 @@ export function installWriteAdmission(app: FastifyInstance, maxQueued: number) {
     if (!route.config?.idempotent) return;
     const handler = route.handler as (...args: Parameters<RouteHandlerMethod>) => unknown;
     route.handler = async function admitted(this: FastifyInstance, request, reply) {
-      if (stopped) throw commonError('SHUTTING_DOWN', 'The service is shutting down; nothing was written; retry shortly', undefined, 1);
+      if (stopped) throw shuttingDown();
       if (queued >= maxQueued) throw commonError('OVERLOADED', 'The service is overloaded; retry shortly', undefined, 1);
       queued++;
       try {

@@ -105,7 +105,8 @@ export function startLive(opts: LiveOptions) {
   // sockets get a second's window (API.md §6.7), the others a quarter.
   const lastSent = new Map<string, number>();
   const pendingSend = new Map<string, NodeJS.Timeout>();
-  const occupied = (room: string) => namespaces.some((ns) => (ns.adapter.rooms.get(room)?.size ?? 0) > 0);
+  const inRoom = (ns: Namespace, room: string) => (ns.adapter.rooms.get(room)?.size ?? 0) > 0;
+  const occupied = (room: string) => namespaces.some((ns) => inRoom(ns, room));
   function dataChanged(room: string, entity: string, action: string, windowMs: number) {
     if (!occupied(room)) return;
     const key = `${room}|${entity}|${action}`;
@@ -124,7 +125,7 @@ export function startLive(opts: LiveOptions) {
     // A broadcast encodes its message before it looks at the rooms: skip the ones nobody is in.
     const message = eventMessage(e);
     for (const ns of namespaces) {
-      const present = rooms.filter((r) => (ns.adapter.rooms.get(r)?.size ?? 0) > 0);
+      const present = rooms.filter((r) => inRoom(ns, r));
       if (present.length > 0) ns.to(present).emit('event', message);
     }
     for (const c of DATA_CHANGED[e.type] ?? []) {

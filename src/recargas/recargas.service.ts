@@ -1,7 +1,7 @@
-import { sharedRead } from '../core/shared-read.js';
 import { sql } from 'kysely';
 import { claimOpenSession } from '../cajas/cajas.queries.js';
 import type { Actor } from '../core/actor.js';
+import { sharedRead } from '../core/shared-read.js';
 import { runIdempotent, type Idempotency } from '../core/idempotency.js';
 import type { OperadoraNombre } from '../db/tables/recargas.js';
 import type { Db } from '../db/transaction.js';

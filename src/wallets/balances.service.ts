@@ -1,7 +1,7 @@
-import { sharedRead } from '../core/shared-read.js';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Actor } from '../core/actor.js';
+import { sharedRead } from '../core/shared-read.js';
 import { runIdempotent, type Idempotency } from '../core/idempotency.js';
 import { containsPattern, paginate, type Page } from '../core/pagination.js';
 import type { UpperBound } from '../core/schemas.js';
@@ -37,9 +37,9 @@ export interface NewDebit {
 const forbiddenOwn = () => walletError('FORBIDDEN', 'A Conductor may only read their own wallet');
 
 export function balancesServiceFactory({ db }: { db: Db }) {
-  /** One statement, so the balance and the pending sum are read from the same snapshot. */
   // Polled by driver apps: reads of one wallet arriving together share one query (core/shared-read.ts).
   const balanceOf = sharedRead(readBalance);
+  /** One statement, so the balance and the pending sum are read from the same snapshot. */
   async function readBalance(driverId: string): Promise<WalletBalance> {
     const w = await db
       .selectFrom('wallets as w')

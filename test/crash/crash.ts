@@ -11,14 +11,9 @@
 // committed change (duplicates only by id), in outbox order.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
+import { freePort, freshDatabase } from '../ops/servers.js';
 
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ADMIN = { email: 'crash@test.local', password: 'crash-password-1' };
 const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 let rngState = seed;
@@ -31,15 +26,6 @@ const toCents = (v: number | string) => {
   return Number(w) * 100 + Number(f.padEnd(2, '0'));
 };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 type Kind = 'recarga' | 'venta' | 'inyeccion' | 'topup' | 'confirm' | 'debit';
 interface Op {
@@ -93,28 +79,9 @@ async function runScenario(engine: 'postgres' | 'pglite', opsTarget: number, cra
     WEBHOOK_ALLOW_INSECURE: 'true',
     WEBHOOK_TIMEOUT_MS: '2000',
   };
-  let dropDb: (() => Promise<void>) | undefined;
-  let dataDir: string | undefined;
-  if (engine === 'postgres') {
-    const name = `crash_${randomBytes(5).toString('hex')}`;
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`create database ${name}`);
-    await c.end();
-    const u = new URL(PG_URL);
-    u.pathname = `/${name}`;
-    env.DATABASE_URL = u.toString();
-    dropDb = async () => {
-      const d = new pg.Client({ connectionString: PG_URL });
-      await d.connect();
-      await d.query(`drop database if exists ${name} with (force)`);
-      await d.end();
-    };
-  } else {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'crash-pglite-'));
-    env.DATA_DIR = dataDir;
-    delete env.DATABASE_URL;
-  }
+  const database = await freshDatabase(engine);
+  Object.assign(env, database.env);
+  if (engine === 'pglite') delete env.DATABASE_URL;
 
   let child: ChildProcess | undefined;
   let up: Promise<void> = Promise.resolve();
@@ -380,8 +347,7 @@ async function runScenario(engine: 'postgres' | 'pglite', opsTarget: number, cra
     for (const f of totals.failures) console.log(`  ✗ ${f}`);
   } finally {
     if (child && child.exitCode === null) await kill();
-    if (dropDb) await dropDb();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await database.drop();
     receiver.close();
   }
   return totals;

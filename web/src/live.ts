@@ -15,6 +15,8 @@ let socket: Socket | null = null;
 let user: string | null = null;
 let connected = false;
 let retry: ReturnType<typeof setTimeout> | undefined;
+// Backing off up to a minute; polling covers the screens meanwhile.
+let delay = 1_000;
 
 const setConnected = (value: boolean) => {
   if (connected === value) return;
@@ -54,8 +56,6 @@ function open() {
   socket = next;
 }
 
-// Backing off up to a minute; polling covers the screens meanwhile.
-let delay = 1_000;
 function later(fn: () => void) {
   clearTimeout(retry);
   retry = setTimeout(fn, delay);
