@@ -10,11 +10,22 @@
 // or POS screens that get their own) and a webhook registered (the server
 // needs WEBHOOK_ALLOW_INSECURE=true for a local receiver), each right after
 // a plain run, for the ratio of the two; the listeners run in a process of
-// their own (bench/listeners.ts).
+// their own (bench/listeners.ts). Then driver-wallet balance reads at 64,
+// and the mixed load (bench/mixed.ts): 64 cashiers on 64 sessions across
+// the three operators, with wallet top-ups and confirms alongside.
+//
+// The raw baseline (bench/raw.ts), first: the same ledger transaction, one
+// per sale, straight on the database, at 16 and 64; BENCH_RAW names where:
+// the PostgreSQL URL the server uses (a scratch database is made beside it),
+// or `embedded` (PGlite in this process, for a server on the embedded
+// engine). The summary prints each target of issue 19 as a ratio of two
+// figures of this run.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fork, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
+import { checkWallets, runMixed, setupMixed } from './mixed.js';
+import { rawEmbedded, rawOnPostgres, type RawResult } from './raw.js';
 
 const base = (process.env.BENCH_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -32,7 +43,7 @@ async function call(method: string, path: string, token?: string, body?: unknown
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null };
+  return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
 }
 
 async function must(method: string, path: string, token?: string, body?: unknown) {
@@ -48,17 +59,18 @@ const token: string = login.access_token;
 let session = await call('GET', '/cajas/sesion-activa', token);
 if (session.status === 404) {
   const caja = await must('POST', '/cajas', token, { nombre: `Bench ${Date.now()}`, saldo: 5_000_000 });
-  session = { status: 201, json: await must('POST', '/cajas/abrir', token, { id_caja: caja.id }) };
+  session = { status: 201, json: await must('POST', '/cajas/abrir', token, { id_caja: caja.id }), headers: new Headers() };
 }
 const sessionId: number = session.json.id;
 await must('POST', '/recargas/inyeccion', token, { operadora_destino: 'Tigo', monto: 1_000_000, id_caja_sesion: sessionId });
 
-// Exact balance of Tigo in cents, from the JSON number the API returns.
-const tigoCents = async (): Promise<bigint> => {
-  const saldos: { nombre_operadora: string; saldo_actual: number }[] = await must('GET', '/recargas/operadoras/saldos', token);
-  const [whole, frac = ''] = String(saldos.find((s) => s.nombre_operadora === 'Tigo')!.saldo_actual).split('.');
+// Exact cents of a JSON number the API returns (its shortest decimal text).
+const cents = (n: number): bigint => {
+  const [whole, frac = ''] = String(n).split('.');
   return BigInt(whole!) * 100n + BigInt(frac.padEnd(2, '0'));
 };
+const floatsNow = async () => new Map(((await must('GET', '/recargas/operadoras/saldos', token)) as { nombre_operadora: string; saldo_actual: number }[]).map((s) => [s.nombre_operadora, cents(s.saldo_actual)]));
+const tigoCents = async (): Promise<bigint> => (await floatsNow()).get('Tigo')!;
 
 interface Row {
   scenario: string;
@@ -82,6 +94,25 @@ const cpuMs = (): number | null => {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
 };
 
+// The server's resident memory now and at its peak, from /proc (MB).
+const memory = (): { rss: number; peak: number } | null => {
+  if (!serverPid) return null;
+  const status = readFileSync(`/proc/${serverPid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
+};
+const idleMemory = memory();
+
+// The raw baseline first, while the server is idle.
+const rawTarget = process.env.BENCH_RAW;
+let raw: RawResult[] = [];
+if (rawTarget) {
+  raw = rawTarget === 'embedded' ? await rawEmbedded([16, 64], seconds) : await rawOnPostgres(rawTarget, [16, 64], seconds);
+  for (const r of raw) console.log(`raw baseline (${rawTarget === 'embedded' ? 'PGlite' : 'PostgreSQL'}, one transaction per sale) c=${r.connections}: ${r.rps} sales/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
+} else {
+  console.log('(no raw baseline: set BENCH_RAW to the server\'s DATABASE_URL, or to embedded)');
+}
+
 async function run(scenario: string, connections: number, opts: autocannon.Options) {
   const cpuBefore = cpuMs();
   const result = await autocannon({ ...opts, url: `${base}${opts.url ?? ''}`, connections, duration: seconds });
@@ -104,7 +135,10 @@ async function run(scenario: string, connections: number, opts: autocannon.Optio
 
 // Accepted sales are counted from the server's own history: autocannon drops
 // the responses still in flight when a run ends, but those sales happened.
-const salesCount = async (): Promise<number> => (await must('GET', `/recargas/historial/clientes?id_caja_sesion=${sessionId}`, token)).length;
+const salesCount = async (session = sessionId): Promise<number> => {
+  const r = await call('GET', `/recargas/historial/clientes?id_caja_sesion=${session}&limit=1`, token);
+  return Number(r.headers.get('x-total-count'));
+};
 
 const before = await tigoCents();
 const soldBefore = await salesCount();
@@ -164,15 +198,69 @@ await run('top-up, keyed', 16, {
   url: '/recargas/cliente',
   requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, headers: { ...headers, 'idempotency-key': randomUUID() }, body: sale }) }],
 });
-await run('balances', 64, { url: '/recargas/operadoras/saldos', headers: { authorization: `Bearer ${token}` } });
+const saldos = await run('balances', 64, { url: '/recargas/operadoras/saldos', headers: { authorization: `Bearer ${token}` } });
 const after = await tigoCents();
 const sold = (await salesCount()) - soldBefore;
-
 const moved = before - after;
 const expected = BigInt(sold) * 100n;
+
+const mixed = await setupMixed(must, token, sessionId, 64, 16);
+const wallets = await run('wallet balance (GET /drivers-balance/:id)', 64, { url: `/drivers-balance/${mixed.drivers[0]}`, headers: { authorization: `Bearer ${token}` } });
+const floats = async () => [...(await floatsNow()).values()].reduce((a, b) => a + b, 0n);
+const floatsBefore = await floats();
+const cpuBefore = cpuMs();
+const m = await runMixed(base, token, mixed, 16, seconds);
+const cpuAfter = cpuMs();
+await new Promise((r) => setTimeout(r, 500));
+const mixedSold = (await Promise.all(mixed.cashiers.map((c) => salesCount(c.session)))).reduce((a, b) => a + b, 0);
+const mixedMoved = floatsBefore - (await floats());
+const mixedCpu = cpuBefore === null || cpuAfter === null ? null : Math.round(((cpuAfter - cpuBefore) / (m.sales.requests.total + m.wallet.requests.total)) * 1000) / 1000;
+for (const [scenario, connections, r] of [
+  ['mixed: top-ups, 64 cashiers, 3 operators', 64, m.sales],
+  ['mixed: wallet top-up + confirm', 16, m.wallet],
+] as const) {
+  rows.push({
+    scenario,
+    connections,
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    ok: r['2xx'],
+    other: r.non2xx + r.errors + r.timeouts,
+    cpuMsPerRequest: mixedCpu,
+  });
+}
+const walletCheck = await checkWallets(must, token, mixed.drivers);
 const verify = await must('GET', '/ledger/verify', token);
+const endMemory = memory();
+
 console.log('');
 console.table(rows);
+for (const r of raw) console.log(`raw baseline c=${r.connections}: ${r.rps} sales/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
+if (idleMemory && endMemory) console.log(`server memory: ${idleMemory.rss} MB resident before the bench, ${endMemory.rss} MB after, peak ${endMemory.peak} MB`);
+
+// Issue 19's targets, each as a ratio of two figures of this run.
+const byName = (scenario: string, c: number) => rows.find((r) => r.scenario === scenario && r.connections === c)!;
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+const t16 = byName('top-up', 16);
+const t64 = byName('top-up', 64);
+const summary: Array<{ measure: string; value: string }> = [];
+for (const r of raw) {
+  const t = r.connections === 16 ? t16 : t64;
+  summary.push({ measure: `top-ups at ${r.connections} ÷ raw baseline at ${r.connections}`, value: `${ratio(t.rps, r.rps)}×` });
+}
+if (raw.length > 0) {
+  const raw64 = raw.find((r) => r.connections === 64)!;
+  summary.push({ measure: 'mixed load (top-ups + wallet requests) ÷ raw baseline at 64', value: `${ratio(m.sales.requests.average + m.wallet.requests.average, raw64.rps)}×` });
+}
+summary.push({ measure: 'top-ups at 64, p99', value: `${t64.p99} ms` });
+summary.push({ measure: 'mixed top-ups at 64, p99', value: `${m.sales.latency.p99} ms` });
+summary.push({ measure: 'operator balances at 64 ÷ top-ups at 64', value: `${ratio(saldos.rps, t64.rps)}×` });
+summary.push({ measure: 'wallet balance at 64 ÷ top-ups at 64', value: `${ratio(wallets.rps, t64.rps)}×` });
+console.table(summary);
+
 console.log(`accepted top-ups (server history): ${sold}; Tigo balance moved ${moved} cents, expected ${expected}: ${moved === expected ? 'exact' : 'MISMATCH'}`);
+const mixedExact = mixedMoved === BigInt(mixedSold) * 100n;
+console.log(`mixed: ${mixedSold} top-ups accepted, the three floats moved ${mixedMoved} cents: ${mixedExact ? 'exact' : 'MISMATCH'}; drivers credited ${walletCheck.credited}, each balance = its completed top-ups: ${walletCheck.exact ? 'exact' : 'MISMATCH'}`);
 console.log(`ledger verify: ${verify.ok ? 'ok' : JSON.stringify(verify.checks.filter((c: { ok: boolean }) => !c.ok))}`);
-process.exitCode = moved === expected && verify.ok ? 0 : 1;
+process.exitCode = moved === expected && mixedExact && walletCheck.exact && verify.ok ? 0 : 1;

@@ -62,14 +62,20 @@ export interface OutboxEvent {
  */
 export async function recordEvents(trx: Tx | Db, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await sql`
+  await insertEvents(events).execute(trx);
+}
+
+/**
+ * recordEvents as a statement to run or to end a statement with (after
+ * data-modifying CTEs: `with … ${insertEvents(events)}`), saving a round trip.
+ */
+export const insertEvents = (events: NewEvent[]) => sql`
     insert into outbox_events (type, data, audience)
     select e.type, e.data::jsonb, e.audience::jsonb
       from unnest(${events.map((e) => e.type)}::text[], ${events.map((e) => JSON.stringify(e.data))}::text[],
                   ${events.map((e) => JSON.stringify(e.audience ?? {}))}::text[]) with ordinality as e(type, data, audience, n)
      where pg_current_xact_id() is not null
-     order by e.n`.execute(trx);
-}
+     order by e.n`;
 
 /** What an event means for screens: the `dataChanged {entity, action}` messages it causes (API.md §6.5). */
 export const DATA_CHANGED: Record<EventType, Array<{ entity: 'caja' | 'recargas' | 'wallet'; action: string }>> = {

@@ -242,37 +242,27 @@ export async function createPendingTransfer(trx: Tx, spec: TransferSpec): Promis
 }
 
 async function resolvePending(trx: Tx, pendingId: bigint, phase: 'POST' | 'VOID', by: { kind: string; userId?: string | null }) {
-  const pending = await trx
-    .selectFrom('ledger_transfers')
-    .selectAll()
-    .where('id', '=', pendingId)
-    .where('phase', '=', 'PENDING')
-    .executeTakeFirst();
-  if (!pending) throw new Error(`transfer ${pendingId} is not a pending transfer`);
-  const spec: TransferSpec = {
-    debit: pending.debit_account_id,
-    credit: pending.credit_account_id,
-    amount: pending.amount,
-    kind: by.kind,
-    refType: pending.ref_type ?? undefined,
-    refId: pending.ref_id ?? undefined,
-    userId: by.userId ?? null,
-  };
-  // The resolution row goes in first: its unique pending_id (a partial
-  // index, hence the WHERE) makes a second resolution wait for the first and
-  // then find the conflict, so a pending transfer moves money at most once
-  // whatever the callers do.
-  const inserted = await trx
-    .insertInto('ledger_transfers')
-    .values(row(spec, phase, pendingId))
-    .onConflict((oc) => oc.column('pending_id').where('pending_id', 'is not', null).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!inserted) throw new PendingAlreadyResolvedError(pendingId);
+  // The resolution row goes in first, copied from the pending one: its
+  // unique pending_id (a partial index, hence the WHERE) makes a second
+  // resolution wait for the first and then find the conflict, so a pending
+  // transfer moves money at most once whatever the callers do.
+  const { rows } = await sql<{ id: bigint; debit_account_id: bigint; credit_account_id: bigint; amount: bigint }>`
+    insert into ledger_transfers (debit_account_id, credit_account_id, amount, phase, pending_id, kind, ref_type, ref_id, user_id)
+    select p.debit_account_id, p.credit_account_id, p.amount, ${phase}, p.id, ${by.kind}, p.ref_type, p.ref_id, ${by.userId ?? null}::uuid
+      from ledger_transfers p
+     where p.id = ${pendingId} and p.phase = 'PENDING'
+        on conflict (pending_id) where pending_id is not null do nothing
+    returning id, debit_account_id, credit_account_id, amount`.execute(trx);
+  const inserted = rows[0];
+  if (!inserted) {
+    const pending = await trx.selectFrom('ledger_transfers').select('id').where('id', '=', pendingId).where('phase', '=', 'PENDING').executeTakeFirst();
+    if (!pending) throw new Error(`transfer ${pendingId} is not a pending transfer`);
+    throw new PendingAlreadyResolvedError(pendingId);
+  }
   const deltas = new Map<bigint, Delta>();
-  const a = pending.amount;
-  add(deltas, spec.debit, { pendingDebits: -a, posted: phase === 'POST' ? -a : 0n });
-  add(deltas, spec.credit, { pendingCredits: -a, posted: phase === 'POST' ? a : 0n });
+  const a = inserted.amount;
+  add(deltas, inserted.debit_account_id, { pendingDebits: -a, posted: phase === 'POST' ? -a : 0n });
+  add(deltas, inserted.credit_account_id, { pendingCredits: -a, posted: phase === 'POST' ? a : 0n });
   const { balances } = await applyDeltas(trx, deltas);
   return { id: inserted.id, amount: a, balances };
 }

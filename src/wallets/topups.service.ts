@@ -9,10 +9,10 @@ import type { UpperBound } from '../core/schemas.js';
 import type { Db, Tx } from '../db/transaction.js';
 import { PendingAlreadyResolvedError, createPendingTransfer, postPendingTransfer, voidPendingTransfer } from '../ledger/ledger.js';
 import { walletError } from './wallets.errors.js';
-import { pointAccount, toTopup, type TopupRow } from './wallets.queries.js';
+import { lockTopupAndWallet, pointAccount, toTopup, topupContext, type TopupRow } from './wallets.queries.js';
 import type { ConfirmedTopup, Topup, TopupListItem } from './wallets.schemas.js';
-import { recordEvents } from '../core/events.js';
-import { confirmedEvent, topupEvent } from './wallets.events.js';
+import { insertEvents, recordEvents } from '../core/events.js';
+import { confirmedEvent, pointStaff, topupEvent } from './wallets.events.js';
 
 // Two-phase cash top-ups (API.md §4): create = a pending point → wallet
 // transfer; confirm posts it (the wallet is credited, one movement); cancel
@@ -41,7 +41,11 @@ export interface TopupQuery extends Page {
 }
 
 async function lockRecord(trx: Tx, ccrId: string): Promise<TopupRow> {
-  const r = await trx.selectFrom('cash_collection_records').selectAll().where('id', '=', ccrId).forNoKeyUpdate().executeTakeFirst();
+  return checkOpen(await trx.selectFrom('cash_collection_records').selectAll().where('id', '=', ccrId).forNoKeyUpdate().executeTakeFirst());
+}
+
+/** A record that can still be confirmed or cancelled. */
+function checkOpen<R extends TopupRow>(r: R | undefined): R {
   if (!r) throw walletError('CCR_NOT_FOUND', 'Cash collection record not found');
   if (r.status === 'completed') throw walletError('CCR_ALREADY_COMPLETED', 'This cash top-up was already confirmed');
   if (r.status === 'cancelled') throw walletError('CCR_ALREADY_CANCELLED', 'This cash top-up was cancelled');
@@ -90,41 +94,28 @@ export function topupsServiceFactory({ db }: { db: Db }) {
       runIdempotent(db, idem, async (trx) => {
         // Order of refusals: 404s, then the 400s that need what was looked
         // up (currency, collector's role), then ownership (403), then 409.
-        const wallet = await trx.selectFrom('wallets').selectAll().where('driver_id', '=', driverId).executeTakeFirst();
-        if (!wallet) throw walletError('WALLET_NOT_FOUND', 'No wallet for this driver');
-        const point = await trx
-          .selectFrom('cash_collection_points')
-          .select(['id', 'is_active'])
-          .where('id', '=', input.collectionPointId)
-          .executeTakeFirst();
-        if (!point) throw walletError('COLLECTION_POINT_NOT_FOUND', 'Collection point not found');
-        const collector = await trx
-          .selectFrom('users')
-          .select(['id', 'role', 'activo'])
-          .where('id', '=', input.collectedByUserId)
-          .executeTakeFirst();
-        if (!collector) throw walletError('USER_NOT_FOUND', 'collectedByUserId: user not found');
+        const found = await topupContext(trx, driverId, input.collectionPointId, input.collectedByUserId);
+        if (!found.wallet_id) throw walletError('WALLET_NOT_FOUND', 'No wallet for this driver');
+        if (!found.point_id) throw walletError('COLLECTION_POINT_NOT_FOUND', 'Collection point not found');
+        if (!found.collector_id) throw walletError('USER_NOT_FOUND', 'collectedByUserId: user not found');
         // Without a currency the wallet's own is meant (the seed's default, CUP,
         // is DEFAULT_CURRENCY's default, which new wallets get).
-        const currency = input.currency ?? wallet.currency;
-        if (currency !== wallet.currency) {
-          throw walletError('CURRENCY_MISMATCH', `currency must be the wallet's currency (${wallet.currency})`, {
-            walletCurrency: wallet.currency,
+        const currency = input.currency ?? found.currency!;
+        if (currency !== found.currency) {
+          throw walletError('CURRENCY_MISMATCH', `currency must be the wallet's currency (${found.currency})`, {
+            walletCurrency: found.currency,
           });
         }
-        if (!canCollectCash(collector)) {
+        if (!canCollectCash({ role: found.collector_role!, activo: found.collector_activo! })) {
           throw walletError('INVALID_COLLECTOR', 'collectedByUserId must be an active Administrador or Operador');
         }
-        if (!isAdmin(actor) && collector.id !== actor.id) {
+        if (!isAdmin(actor) && found.collector_id !== actor.id) {
           throw walletError('FORBIDDEN', 'An Operador may only record cash they collected themselves');
         }
-        if (!isAdmin(actor)) {
-          const staff = await trx.selectFrom('collection_point_staff').select('user_id').where('point_id', '=', point.id).execute();
-          if (staff.length > 0 && !staff.some((s) => s.user_id === actor.id)) {
-            throw walletError('NOT_POINT_STAFF', 'This collection point is staffed by other cashiers');
-          }
+        if (!isAdmin(actor) && found.staff.length > 0 && !found.staff.includes(actor.id)) {
+          throw walletError('NOT_POINT_STAFF', 'This collection point is staffed by other cashiers');
         }
-        if (!point.is_active) throw walletError('COLLECTION_POINT_INACTIVE', 'Collection point is inactive');
+        if (!found.point_active) throw walletError('COLLECTION_POINT_INACTIVE', 'Collection point is inactive');
 
         const { amount } = input;
         const id = randomUUID();
@@ -133,7 +124,7 @@ export function topupsServiceFactory({ db }: { db: Db }) {
           .insertInto('wallet_transactions')
           .values({
             id: transactionId,
-            wallet_id: wallet.id,
+            wallet_id: found.wallet_id,
             type: 'cash_topup',
             status: 'pending',
             amount,
@@ -142,75 +133,80 @@ export function topupsServiceFactory({ db }: { db: Db }) {
             created_by: actor.id,
           })
           .execute();
+        // From here the point's cash account is locked until the commit: two statements.
         const pendingId = await createPendingTransfer(trx, {
-          debit: await pointAccount(trx, point.id, currency),
-          credit: wallet.account_id,
+          debit: found.point_account ?? (await pointAccount(trx, found.point_id, currency)),
+          credit: found.wallet_account!,
           amount,
           kind: 'wallet_cash_topup',
           refType: 'cash_collection_record',
           refId: id,
           userId: actor.id,
         });
-        const row = await trx
-          .insertInto('cash_collection_records')
-          .values({
-            id,
-            driver_id: driverId,
-            wallet_id: wallet.id,
-            transaction_id: transactionId,
-            collection_point_id: point.id,
-            collected_by_user_id: collector.id,
-            amount,
-            currency,
-            notes: input.notes ?? null,
-            description: input.description ?? null,
-            metadata: input.metadata === undefined ? null : JSON.stringify(input.metadata),
-            pending_transfer_id: pendingId,
-            created_by_user_id: actor.id,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const row: TopupRow = {
+          id,
+          driver_id: driverId,
+          wallet_id: found.wallet_id,
+          transaction_id: transactionId,
+          collection_point_id: found.point_id,
+          collected_by_user_id: found.collector_id,
+          amount,
+          currency,
+          status: 'pending',
+          notes: input.notes ?? null,
+          description: input.description ?? null,
+          metadata: (input.metadata ?? null) as TopupRow['metadata'],
+          pending_transfer_id: pendingId,
+          created_by_user_id: actor.id,
+          created_at: found.now,
+          updated_at: found.now,
+          confirmed_at: null,
+          confirmed_by_user_id: null,
+          confirm_comment: null,
+          cancelled_at: null,
+          cancelled_by_user_id: null,
+          cancel_reason: null,
+        };
         const topup = toTopup(row);
-        await recordEvents(trx, [await topupEvent(trx, 'wallet.topup.pending', topup)]);
+        await sql`
+          with r as (
+            insert into cash_collection_records (id, driver_id, wallet_id, transaction_id, collection_point_id, collected_by_user_id, amount,
+                                                 currency, notes, description, metadata, pending_transfer_id, created_by_user_id)
+            values (${id}, ${driverId}, ${found.wallet_id}, ${transactionId}, ${found.point_id}, ${found.collector_id}, ${amount},
+                    ${currency}, ${row.notes}, ${row.description}, ${input.metadata === undefined ? null : JSON.stringify(input.metadata)},
+                    ${pendingId}, ${actor.id})
+          )
+          ${insertEvents([topupEvent('wallet.topup.pending', topup, found.staff)])}`.execute(trx);
         return topup;
       }),
 
     confirm: (actor: Actor, ccrId: string, comment: string | undefined, idem?: Idempotency<ConfirmedTopup>) =>
       runIdempotent(db, idem, async (trx): Promise<ConfirmedTopup> => {
-        const record = await lockRecord(trx, ccrId);
-        // Lock order: record, wallet row, then (inside the ledger) the accounts.
-        const wallet = await trx.selectFrom('wallets').selectAll().where('id', '=', record.wallet_id).forNoKeyUpdate().executeTakeFirstOrThrow();
+        const record = checkOpen(await lockTopupAndWallet(trx, ccrId));
         const posted = await resolved(() =>
           postPendingTransfer(trx, record.pending_transfer_id, { kind: 'wallet_cash_topup_confirm', userId: actor.id }),
         );
-        const newBalance = posted.balances.get(wallet.account_id)!;
+        // From here the point's cash account is locked until the commit: one statement.
+        const newBalance = posted.balances.get(record.wallet_account)!;
         const previousBalance = newBalance - record.amount;
         const now = new Date();
-        const row = await trx
-          .updateTable('cash_collection_records')
-          .set({ status: 'completed', confirmed_at: now, confirmed_by_user_id: actor.id, confirm_comment: comment ?? null, updated_at: now })
-          .where('id', '=', record.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await trx.updateTable('wallet_transactions').set({ status: 'completed', updated_at: now }).where('id', '=', record.transaction_id).execute();
-        await trx.updateTable('wallets').set({ updated_at: now }).where('id', '=', wallet.id).execute();
-        await trx
-          .insertInto('wallet_movements')
-          .values({
-            id: randomUUID(),
-            wallet_id: wallet.id,
-            transaction_id: record.transaction_id,
-            type: 'cash_topup',
-            amount: record.amount,
-            previous_balance: previousBalance,
-            new_balance: newBalance,
-            // Empty notes are no notes (API.md §4): the description stands in.
-            note: record.notes || record.description,
-            ledger_transfer_id: posted.id,
-          })
-          .execute();
+        const row: TopupRow = { ...record, status: 'completed', confirmed_at: now, confirmed_by_user_id: actor.id, confirm_comment: comment ?? null, updated_at: now };
         const confirmed: ConfirmedTopup = { ...toTopup(row), status: 'completed', previousBalance, newBalance, confirmedAt: now, confirmedByUserId: actor.id };
-        await recordEvents(trx, [await confirmedEvent(trx, confirmed)]);
+        await sql`
+          with r as (
+            update cash_collection_records
+               set status = 'completed', confirmed_at = ${now}, confirmed_by_user_id = ${actor.id}, confirm_comment = ${row.confirm_comment}, updated_at = ${now}
+             where id = ${record.id}
+          ),
+          t as (update wallet_transactions set status = 'completed', updated_at = ${now} where id = ${record.transaction_id}),
+          w as (update wallets set updated_at = ${now} where id = ${record.wallet_id}),
+          m as (
+            insert into wallet_movements (id, wallet_id, transaction_id, type, amount, previous_balance, new_balance, note, ledger_transfer_id)
+            -- Empty notes are no notes (API.md §4): the description stands in.
+            values (${randomUUID()}, ${record.wallet_id}, ${record.transaction_id}, 'cash_topup', ${record.amount}, ${previousBalance}, ${newBalance},
+                    ${record.notes || record.description}, ${posted.id})
+          )
+          ${insertEvents([confirmedEvent(confirmed, record.staff)])}`.execute(trx);
         return confirmed;
       }),
 
@@ -227,7 +223,7 @@ export function topupsServiceFactory({ db }: { db: Db }) {
           .executeTakeFirstOrThrow();
         await trx.updateTable('wallet_transactions').set({ status: 'cancelled', updated_at: now }).where('id', '=', record.transaction_id).execute();
         const cancelled = toTopup(row);
-        await recordEvents(trx, [await topupEvent(trx, 'wallet.topup.cancelled', cancelled)]);
+        await recordEvents(trx, [topupEvent('wallet.topup.cancelled', cancelled, await pointStaff(trx, record.collection_point_id))]);
         return cancelled;
       }),
 

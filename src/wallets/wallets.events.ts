@@ -16,18 +16,24 @@ import {
 // return it. A top-up is seen by who collected it and the point's staff; any
 // wallet event by the driver (as Conductor).
 
-async function topupAudience(trx: Tx, t: Topup) {
-  const staff = await trx.selectFrom('collection_point_staff').select('user_id').where('point_id', '=', t.collectionPointId).execute();
-  return { users: [...new Set([t.collectedByUserId, ...staff.map((s) => s.user_id)])], drivers: [t.driverId] };
+const topupAudience = (t: Topup, staff: readonly string[]) => ({ users: [...new Set([t.collectedByUserId, ...staff])], drivers: [t.driverId] });
+
+/** The staff named by a collection point (part of its top-ups' audience). */
+export async function pointStaff(trx: Tx, pointId: string): Promise<string[]> {
+  return (await trx.selectFrom('collection_point_staff').select('user_id').where('point_id', '=', pointId).execute()).map((s) => s.user_id);
 }
 
-export async function topupEvent(trx: Tx, type: 'wallet.topup.pending' | 'wallet.topup.cancelled', t: Topup): Promise<NewEvent> {
-  return { type, data: z.encode(topupSchema, t), audience: await topupAudience(trx, t) };
-}
+export const topupEvent = (type: 'wallet.topup.pending' | 'wallet.topup.cancelled', t: Topup, staff: readonly string[]): NewEvent => ({
+  type,
+  data: z.encode(topupSchema, t),
+  audience: topupAudience(t, staff),
+});
 
-export async function confirmedEvent(trx: Tx, t: ConfirmedTopup): Promise<NewEvent> {
-  return { type: 'wallet.topup.confirmed', data: z.encode(confirmedTopupSchema, t), audience: await topupAudience(trx, t) };
-}
+export const confirmedEvent = (t: ConfirmedTopup, staff: readonly string[]): NewEvent => ({
+  type: 'wallet.topup.confirmed',
+  data: z.encode(confirmedTopupSchema, t),
+  audience: topupAudience(t, staff),
+});
 
 export const debitEvent = (driverId: string, d: Debit): NewEvent => ({ type: 'wallet.debited', data: z.encode(debitSchema, d), audience: { drivers: [driverId] } });
 

@@ -1,7 +1,8 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { WalletTables } from '../db/tables/wallets.js';
 import type { Db, Tx } from '../db/transaction.js';
 import { walletError } from './wallets.errors.js';
+import type { Role } from '../db/tables/auth.js';
 import type { Topup, WalletMovement } from './wallets.schemas.js';
 
 // Lookups and row → domain mappers shared by the wallet services (the wire
@@ -20,6 +21,53 @@ export async function lockWalletOfDriver(trx: Tx, driverId: string): Promise<Wal
   const w = await trx.selectFrom('wallets').selectAll().where('driver_id', '=', driverId).forNoKeyUpdate().executeTakeFirst();
   if (!w) throw walletError('WALLET_NOT_FOUND', 'No wallet for this driver');
   return w;
+}
+
+/**
+ * Everything a new cash top-up is checked against, in one round trip (each
+ * one costs the server more than the lookup itself): the wallet, the point,
+ * its cash account in the wallet's currency if it exists yet, its staff,
+ * the collector, and the transaction's time (what now() gives its rows).
+ */
+export async function topupContext(trx: Tx, driverId: string, pointId: string, collectorId: string) {
+  const { rows } = await sql<{
+    now: Date;
+    wallet_id: string | null;
+    currency: string | null;
+    wallet_account: bigint | null;
+    point_id: string | null;
+    point_active: boolean | null;
+    point_account: bigint | null;
+    staff: string[];
+    collector_id: string | null;
+    collector_role: Role | null;
+    collector_activo: boolean | null;
+  }>`
+    select now() as now,
+           w.id as wallet_id, w.currency, w.account_id as wallet_account,
+           p.id as point_id, p.is_active as point_active,
+           (select a.id from ledger_accounts a where a.code = 'point:' || p.id || ':' || w.currency) as point_account,
+           array(select s.user_id::text from collection_point_staff s where s.point_id = p.id order by s.user_id) as staff,
+           u.id as collector_id, u.role as collector_role, u.activo as collector_activo
+      from (select 1) as one
+      left join wallets w on w.driver_id = ${driverId}
+      left join cash_collection_points p on p.id = ${pointId}
+      left join users u on u.id = ${collectorId}`.execute(trx);
+  return rows[0]!;
+}
+
+/**
+ * A top-up record and its wallet row, locked in that order (record, wallet,
+ * then the ledger's accounts) in one statement, with the point's staff.
+ */
+export async function lockTopupAndWallet(trx: Tx, ccrId: string) {
+  const { rows } = await sql<TopupRow & { wallet_account: bigint; staff: string[] }>`
+    select c.*, w.account_id as wallet_account,
+           array(select s.user_id::text from collection_point_staff s where s.point_id = c.collection_point_id order by s.user_id) as staff
+      from cash_collection_records c join wallets w on w.id = c.wallet_id
+     where c.id = ${ccrId}
+       for no key update of c, w`.execute(trx);
+  return rows[0];
 }
 
 export async function walletOfDriver(db: Db, driverId: string): Promise<WalletRow> {
