@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { sql } from 'kysely';
 import { openDatabase } from '../src/db/database.js';
 import { bearer, buildTestApp } from './helper.js';
 
@@ -37,6 +38,21 @@ test('a lock left by a process that died is taken over', async () => {
     const again = await openDatabase({ dataDir: dir });
     await assert.rejects(openDatabase({ dataDir: dir }), /in use by process/, 'but a lock this process holds is not');
     await again.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a new DATA_DIR is made by a child process, with shared_buffers from its first start; the leftover of a start killed during initdb is replaced', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ledger-init-'));
+  try {
+    mkdirSync(path.join(dir, 'pgdata.init', 'base'), { recursive: true });
+    const db = await openDatabase({ dataDir: dir, sharedBuffers: '24MB' });
+    const { rows } = await sql<{ v: string }>`select current_setting('shared_buffers') as v`.execute(db.db);
+    assert.equal(rows[0]!.v, '24MB');
+    await db.close();
+    assert.ok(existsSync(path.join(dir, 'pgdata', 'PG_VERSION')));
+    assert.ok(!existsSync(path.join(dir, 'pgdata.init')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { initEmbeddedDataDir } from './embedded-init.js';
 import { migrateToLatest } from './migrate.js';
 import { pglitePool } from './pglite-pool.js';
 import { PREPARE } from './prepare.js';
@@ -63,6 +64,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const { PGlite, types: pgliteTypes } = await import('@electric-sql/pglite');
   let lite: Awaited<ReturnType<typeof PGlite.create>>;
   try {
+    if (dataDir && !('loadDataDir' in opts && opts.loadDataDir)) await initEmbeddedDataDir(dataDir, 'sharedBuffers' in opts ? opts.sharedBuffers : undefined);
     lite = await PGlite.create(dataDir, {
       parsers: { [pgliteTypes.INT8]: (v: string) => BigInt(v), [pgliteTypes.DATE]: (v: string) => v },
       ...('loadDataDir' in opts && opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
@@ -71,8 +73,9 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     unlock();
     throw err;
   }
-  // shared_buffers (a validated size such as 32MB) applies from the next start:
-  // set at start-up instead, the first start (initdb) held twice the memory.
+  // shared_buffers (a validated size such as 32MB) applies from the next
+  // start: a new directory has it from initdb (embedded-init.ts), a changed
+  // setting from the restart after.
   if ('sharedBuffers' in opts && opts.sharedBuffers && dataDir) {
     const { rows } = (await lite.query(`select current_setting('shared_buffers') as v`)) as { rows: Array<{ v: string }> };
     if (rows[0]?.v !== opts.sharedBuffers) await lite.exec(`alter system set shared_buffers = '${opts.sharedBuffers}'`);

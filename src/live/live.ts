@@ -58,6 +58,7 @@ export function startLive(opts: LiveOptions) {
         // Two servers share the HTTP server: neither may destroy the other's upgrades.
         destroyUpgrade: false,
         allowRequest: (_req, done) => done(null, sockets < opts.maxSockets),
+        // The console bundles its own client; serving it would also read files the server bundle (dist/bin) does not carry.
         serveClient: false,
       }),
   );

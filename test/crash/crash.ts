@@ -1,4 +1,4 @@
-// `npm run test:crash`: the real server (dist/server.js, as `npm start` runs it)
+// `npm run test:crash`: the real server (dist/bin/server.js, as `npm start` runs it)
 // is SIGKILLed at random points while a stream of money requests with
 // Idempotency-Keys is in flight; it is restarted each time, every request
 // that got no answer is retried with its key, and then the books must agree:
@@ -86,7 +86,7 @@ async function runScenario(engine: 'postgres' | 'pglite', opsTarget: number, cra
   let child: ChildProcess | undefined;
   let up: Promise<void> = Promise.resolve();
   const start = async () => {
-    child = spawn(process.execPath, ['--max-semi-space-size=2', 'dist/server.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    child = spawn(process.execPath, ['--max-semi-space-size=2', 'dist/bin/server.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     for (let i = 0; i < 300; i++) {
       try {
         const r = await fetch(`${base}/ready`);

@@ -1,4 +1,4 @@
-// Real built servers (dist/server.js, as `npm start` runs it) for the
+// Real built servers (dist/bin/server.js, as `npm start` runs it) for the
 // operations suites: a fresh database per scenario (a PostgreSQL database,
 // or a PGlite data directory), started, stopped with a signal, restarted.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -57,7 +57,7 @@ export async function startServer(env: Record<string, string>, extra: Record<str
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'DATABASE_URL' && k !== 'DATA_DIR')) as Record<string, string>;
-  const child = spawn(process.execPath, ['dist/server.js'], {
+  const child = spawn(process.execPath, ['dist/bin/server.js'], {
     env: { ...inherited, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, ...env, ...extra },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
