@@ -84,7 +84,8 @@ async function main() {
         app.log.warn({ err }, 'housekeeping failed');
       }
     };
-    await purge();
+    // Housekeeping does not hold up readiness.
+    void purge();
     setInterval(purge, 3600_000).unref();
     available = true;
     app.startBackground();

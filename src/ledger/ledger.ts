@@ -246,7 +246,7 @@ async function resolvePending(trx: Tx, pendingId: bigint, phase: 'POST' | 'VOID'
   // unique pending_id (a partial index, hence the WHERE) makes a second
   // resolution wait for the first and then find the conflict, so a pending
   // transfer moves money at most once whatever the callers do.
-  const { rows } = await sql<{ id: bigint; debit_account_id: bigint; credit_account_id: bigint; amount: bigint }>`
+  const { rows } = await sql<{ id: bigint; debit_account_id: bigint; credit_account_id: bigint; amount: bigint }>`/*prepare*/
     insert into ledger_transfers (debit_account_id, credit_account_id, amount, phase, pending_id, kind, ref_type, ref_id, user_id)
     select p.debit_account_id, p.credit_account_id, p.amount, ${phase}, p.id, ${by.kind}, p.ref_type, p.ref_id, ${by.userId ?? null}::uuid
       from ledger_transfers p

@@ -120,19 +120,6 @@ export function topupsServiceFactory({ db }: { db: Db }) {
         const { amount } = input;
         const id = randomUUID();
         const transactionId = randomUUID();
-        await trx
-          .insertInto('wallet_transactions')
-          .values({
-            id: transactionId,
-            wallet_id: found.wallet_id,
-            type: 'cash_topup',
-            status: 'pending',
-            amount,
-            currency,
-            description: input.description ?? null,
-            created_by: actor.id,
-          })
-          .execute();
         // From here the point's cash account is locked until the commit: two statements.
         const pendingId = await createPendingTransfer(trx, {
           debit: found.point_account ?? (await pointAccount(trx, found.point_id, currency)),
@@ -168,8 +155,12 @@ export function topupsServiceFactory({ db }: { db: Db }) {
           cancel_reason: null,
         };
         const topup = toTopup(row);
-        await sql`
-          with r as (
+        await sql`/*prepare*/
+          with t as (
+            insert into wallet_transactions (id, wallet_id, type, status, amount, currency, description, created_by)
+            values (${transactionId}, ${found.wallet_id}, 'cash_topup', 'pending', ${amount}, ${currency}, ${row.description}, ${actor.id})
+          ),
+          r as (
             insert into cash_collection_records (id, driver_id, wallet_id, transaction_id, collection_point_id, collected_by_user_id, amount,
                                                  currency, notes, description, metadata, pending_transfer_id, created_by_user_id)
             values (${id}, ${driverId}, ${found.wallet_id}, ${transactionId}, ${found.point_id}, ${found.collector_id}, ${amount},
@@ -192,7 +183,7 @@ export function topupsServiceFactory({ db }: { db: Db }) {
         const now = new Date();
         const row: TopupRow = { ...record, status: 'completed', confirmed_at: now, confirmed_by_user_id: actor.id, confirm_comment: comment ?? null, updated_at: now };
         const confirmed: ConfirmedTopup = { ...toTopup(row), status: 'completed', previousBalance, newBalance, confirmedAt: now, confirmedByUserId: actor.id };
-        await sql`
+        await sql`/*prepare*/
           with r as (
             update cash_collection_records
                set status = 'completed', confirmed_at = ${now}, confirmed_by_user_id = ${actor.id}, confirm_comment = ${row.confirm_comment}, updated_at = ${now}

@@ -42,7 +42,7 @@ export async function topupContext(trx: Tx, driverId: string, pointId: string, c
     collector_id: string | null;
     collector_role: Role | null;
     collector_activo: boolean | null;
-  }>`
+  }>`/*prepare*/
     select now() as now,
            w.id as wallet_id, w.currency, w.account_id as wallet_account,
            p.id as point_id, p.is_active as point_active,
@@ -61,7 +61,7 @@ export async function topupContext(trx: Tx, driverId: string, pointId: string, c
  * then the ledger's accounts) in one statement, with the point's staff.
  */
 export async function lockTopupAndWallet(trx: Tx, ccrId: string) {
-  const { rows } = await sql<TopupRow & { wallet_account: bigint; staff: string[] }>`
+  const { rows } = await sql<TopupRow & { wallet_account: bigint; staff: string[] }>`/*prepare*/
     select c.*, w.account_id as wallet_account,
            array(select s.user_id::text from collection_point_staff s where s.point_id = c.collection_point_id order by s.user_id) as staff
       from cash_collection_records c join wallets w on w.id = c.wallet_id
