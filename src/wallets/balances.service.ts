@@ -10,7 +10,7 @@ import type { Db } from '../db/transaction.js';
 import { InsufficientFundsError, postTransfer, worldAccount } from '../ledger/ledger.js';
 import { formatDecimal } from '../ledger/money.js';
 import { walletError } from './wallets.errors.js';
-import { driverIdOfUser, lockWalletOfDriver, toMovement } from './wallets.queries.js';
+import { driverIdOfUser, lockWalletOfDriver, toMovement, type WalletRow } from './wallets.queries.js';
 import type { Debit, WalletBalance } from './wallets.schemas.js';
 import { recordEvents } from '../core/events.js';
 import { debitEvent } from './wallets.events.js';
@@ -39,23 +39,15 @@ const forbiddenOwn = () => walletError('FORBIDDEN', 'A Conductor may only read t
 export function balancesServiceFactory({ db }: { db: Db }) {
   // Polled by driver apps: reads of one wallet arriving together share one query (core/shared-read.ts).
   const balanceOf = sharedRead(readBalance);
-  /** One statement, so the balance and the pending sum are read from the same snapshot. */
+  /** One statement, so the balance and the pending sum are read from the same snapshot. Polled: kept prepared. */
   async function readBalance(driverId: string): Promise<WalletBalance> {
-    const w = await db
-      .selectFrom('wallets as w')
-      .innerJoin('ledger_accounts as a', 'a.id', 'w.account_id')
-      .selectAll('w')
-      .select('a.posted')
-      .select((eb) =>
-        eb
-          .selectFrom('cash_collection_records as c')
-          .select(sql<string>`coalesce(sum(c.amount), 0)::text`.as('sum'))
-          .whereRef('c.wallet_id', '=', 'w.id')
-          .where('c.status', '=', 'pending')
-          .as('pending'),
-      )
-      .where('w.driver_id', '=', driverId)
-      .executeTakeFirst();
+    const { rows } = await sql<WalletRow & { posted: bigint; pending: bigint }>`/*prepare*/
+      select w.*, a.posted,
+             (select coalesce(sum(c.amount), 0)::bigint from cash_collection_records c
+               where c.driver_id = w.driver_id and c.status = 'pending') as pending
+        from wallets w join ledger_accounts a on a.id = w.account_id
+       where w.driver_id = ${driverId}`.execute(db);
+    const w = rows[0];
     if (!w) throw walletError('WALLET_NOT_FOUND', 'No wallet for this driver');
     return {
       id: w.id,
@@ -63,7 +55,7 @@ export function balancesServiceFactory({ db }: { db: Db }) {
       status: w.status,
       currency: w.currency,
       currentWalletBalance: w.posted,
-      pendingTopupsAmount: BigInt(w.pending ?? '0'),
+      pendingTopupsAmount: w.pending,
       allowedNegativeLimit: w.allowed_negative_limit,
       createdAt: w.created_at,
       updatedAt: w.updated_at,
