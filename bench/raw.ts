@@ -118,6 +118,13 @@ async function drive(take: () => Promise<{ q: Query; release(): void }>, seed: S
   return { connections, rps: Math.round(latencies.length / elapsed), p50: pct(50), p99: pct(99), sales };
 }
 
+/** drive at each concurrency in turn. */
+async function driveEach(take: () => Promise<{ q: Query; release(): void }>, seed: Seed, concurrencies: number[], seconds: number): Promise<RawResult[]> {
+  const results: RawResult[] = [];
+  for (const c of concurrencies) results.push(await drive(take, seed, c, seconds));
+  return results;
+}
+
 /** Migrates and seeds the scratch database through the service itself. */
 async function seed(database: Awaited<ReturnType<typeof openMigratedDatabase>>): Promise<Seed> {
   const config = loadConfig({ JWT_SECRET: 'raw-baseline-secret-0123456789abcdef', LOG_LEVEL: 'silent' });
@@ -165,9 +172,7 @@ export async function rawOnPostgres(url: string, concurrencies: number[], second
         const q: Query = async (text, values, n) => (await client.query(n ? { name: n, text, values } : { text, values })).rows;
         return { q, release: () => client.release() };
       };
-      const results: RawResult[] = [];
-      for (const c of concurrencies) results.push(await drive(take, s, c, seconds));
-      return results;
+      return await driveEach(take, s, concurrencies, seconds);
     } finally {
       await pool.end();
     }
@@ -196,9 +201,7 @@ export async function rawEmbedded(concurrencies: number[], seconds: number): Pro
         await turn;
         return { q, release };
       };
-      const results: RawResult[] = [];
-      for (const c of concurrencies) results.push(await drive(take, s, c, seconds));
-      return results;
+      return await driveEach(take, s, concurrencies, seconds);
     } finally {
       await lite.close();
     }

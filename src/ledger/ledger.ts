@@ -158,13 +158,14 @@ function check(spec: TransferSpec) {
   if (spec.debit === spec.credit) throw new Error('transfer debit and credit accounts must differ');
 }
 
-function row(spec: TransferSpec, phase: 'SINGLE' | 'PENDING' | 'POST' | 'VOID', pendingId: bigint | null = null) {
+/** A new transfer's row; resolutions (POST, VOID) are copied from their pending transfer (resolvePending). */
+function row(spec: TransferSpec, phase: 'SINGLE' | 'PENDING') {
   return {
     debit_account_id: spec.debit,
     credit_account_id: spec.credit,
     amount: spec.amount,
     phase,
-    pending_id: pendingId,
+    pending_id: null,
     kind: spec.kind,
     ref_type: spec.refType ?? null,
     ref_id: spec.refId === undefined ? null : String(spec.refId),

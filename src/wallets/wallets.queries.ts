@@ -46,6 +46,7 @@ export async function topupContext(trx: Tx, driverId: string, pointId: string, c
     select now() as now,
            w.id as wallet_id, w.currency, w.account_id as wallet_account,
            p.id as point_id, p.is_active as point_active,
+           -- The code pointAccount (below) gives a point's account in a currency.
            (select a.id from ledger_accounts a where a.code = 'point:' || p.id || ':' || w.currency) as point_account,
            array(select s.user_id::text from collection_point_staff s where s.point_id = p.id order by s.user_id) as staff,
            u.id as collector_id, u.role as collector_role, u.activo as collector_activo
@@ -84,6 +85,7 @@ export async function driverIdOfUser(db: Db, userId: string): Promise<string | u
 
 /** The ledger account holding a collection point's cash in one currency, created on first use. */
 export async function pointAccount(trx: Tx, pointId: string, currency: string): Promise<bigint> {
+  // topupContext finds it by this code too.
   const code = `point:${pointId}:${currency}`;
   await trx
     .insertInto('ledger_accounts')
