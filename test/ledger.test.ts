@@ -3,8 +3,10 @@ import { after, test } from 'node:test';
 import { sql } from 'kysely';
 import { inTransaction } from '../src/db/transaction.js';
 import {
+  GuardRefusedError,
   InsufficientFundsError,
   PendingAlreadyResolvedError,
+  StaleBalanceError,
   accountBalance,
   createAccount,
   createPendingTransfer,
@@ -100,6 +102,50 @@ test('two-phase: pending reserves, post moves once, void releases', async () => 
   assert.equal(w.posted, 15_000n);
   assert.equal(w.pending_credits, 0n);
   assert.equal(await posted(point), -15_000n);
+  assert.equal((await runVerify(db, ledgerChecks)).ok, true);
+});
+
+test('one statement with no transaction around it: a refusal leaves every account as it was', async () => {
+  const a = await account();
+  const b = await account();
+  const c = await account();
+  await fund(a, 1_000n);
+  // b's floor refuses after a's change would have been applied: neither is.
+  await assert.rejects(
+    postTransfers(db, [
+      { debit: a, credit: c, amount: 300n, kind: 'TEST' },
+      { debit: b, credit: c, amount: 1n, kind: 'TEST' },
+    ]),
+    (err) => err instanceof InsufficientFundsError && err.accountId === b,
+  );
+  assert.deepEqual([await posted(a), await posted(b), await posted(c)], [1_000n, 0n, 0n]);
+  assert.equal((await runVerify(db, ledgerChecks)).ok, true);
+});
+
+test('composed statements: a guard, expected balances, and rows written only with the transfer', async () => {
+  const point = await account(null);
+  const wallet = await account(0n);
+  await sql`create table if not exists composed_log (transfer_id bigint, note text)`.execute(db);
+  const then = sql`log as (insert into composed_log (transfer_id, note) select id, 'written' from ledger_ins)`;
+  const logged = async () => (await sql<{ n: string }>`select count(*)::text as n from composed_log`.execute(db)).rows[0]!.n;
+  const p = await createPendingTransfer(db, { debit: point, credit: wallet, amount: 500n, kind: 'CASH_TOPUP' }, { then });
+  assert.equal(await logged(), '1');
+
+  // A guard with no row: nothing moves, nothing is logged.
+  const none = sql`guard as (select 1 as x where false)`;
+  await assert.rejects(postPendingTransfer(db, p, { kind: 'POST' }, { guard: none, then }), GuardRefusedError);
+  // A balance that is not the one expected: the same.
+  await assert.rejects(postPendingTransfer(db, p, { kind: 'POST' }, { expect: new Map([[wallet, 7n]]), then }), (err) => err instanceof StaleBalanceError && err.accountId === wallet);
+  assert.equal(await posted(wallet), 0n);
+  assert.equal((await accountBalance(db, wallet)).pending_credits, 500n);
+  assert.equal(await logged(), '1');
+
+  const some = sql`guard as (select 1 as x)`;
+  const done = await postPendingTransfer(db, p, { kind: 'POST' }, { guard: some, expect: new Map([[wallet, 0n]]), then });
+  assert.equal(done.balances.get(wallet), 500n);
+  assert.equal(await logged(), '2');
+  await assert.rejects(postPendingTransfer(db, p, { kind: 'POST' }, { then }), PendingAlreadyResolvedError);
+  assert.equal(await logged(), '2');
   assert.equal((await runVerify(db, ledgerChecks)).ok, true);
 });
 

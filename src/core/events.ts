@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db, Tx } from '../db/transaction.js';
 
 // Domain events (API.md §6.5). A service records its events with
@@ -67,14 +67,15 @@ export async function recordEvents(trx: Tx | Db, events: NewEvent[]): Promise<vo
 
 /**
  * recordEvents as a statement to run or to end a statement with (after
- * data-modifying CTEs: `with … ${insertEvents(events)}`), saving a round trip.
+ * data-modifying CTEs: `with … ${insertEvents(events)}`), saving a round
+ * trip; or as a CTE written only `when` a condition of the statement holds.
  */
-export const insertEvents = (events: NewEvent[]) => sql`
+export const insertEvents = (events: NewEvent[], when?: RawBuilder<unknown>) => sql`
     insert into outbox_events (type, data, audience)
     select e.type, e.data::jsonb, e.audience::jsonb
       from unnest(${events.map((e) => e.type)}::text[], ${events.map((e) => JSON.stringify(e.data))}::text[],
                   ${events.map((e) => JSON.stringify(e.audience ?? {}))}::text[]) with ordinality as e(type, data, audience, n)
-     where pg_current_xact_id() is not null
+     where pg_current_xact_id() is not null ${when ? sql`and ${when}` : sql``}
      order by e.n`;
 
 /** What an event means for screens: the `dataChanged {entity, action}` messages it causes (API.md §6.5). */

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { inTransaction, isUniqueViolation, type Db, type Tx } from '../db/transaction.js';
+import { inTransaction, isUniqueViolation, retrying, type Db, type Tx } from '../db/transaction.js';
 import { DomainError, ReplayedResponse, commonError } from './errors.js';
 import { errorBody, type Family } from './family.js';
 
@@ -176,6 +176,16 @@ export async function runIdempotent<T>(db: Db, idem: Idempotency<T> | undefined,
   }
   if (!outcome.ok) throw outcome.error;
   return outcome.value;
+}
+
+/**
+ * runIdempotent for an operation that writes in one statement, atomic on its
+ * own: without a key it runs with no transaction around it (BEGIN and COMMIT
+ * are two round trips, each costing both servers more than a short
+ * statement), retried the same way on deadlock; with a key, as runIdempotent.
+ */
+export function runIdempotentStatement<T>(db: Db, idem: Idempotency<T> | undefined, fn: (q: Db) => Promise<T>): Promise<T> {
+  return idem ? runIdempotent(db, idem, fn) : retrying(() => fn(db));
 }
 
 /** Keys are kept at least 24 h (API.md §0); older ones are dropped. */

@@ -14,10 +14,15 @@ export function isRetryable(err: unknown): boolean {
 }
 
 /** Runs fn in one database transaction, retrying it whole on deadlock or serialization failure. */
-export async function inTransaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promise<T> {
+export function inTransaction<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promise<T> {
+  return retrying(() => db.transaction().execute(fn));
+}
+
+/** Runs fn again while it fails on deadlock or serialization failure (the database undid what it did). */
+export async function retrying<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().execute(fn);
+      return await fn();
     } catch (err) {
       if (!isRetryable(err) || attempt >= MAX_ATTEMPTS) throw err;
       await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));

@@ -1,12 +1,14 @@
-import { sql } from 'kysely';
-import type { Db, Tx } from '../db/transaction.js';
+import { sql, type RawBuilder } from 'kysely';
+import { isUniqueViolation, type Db, type Tx } from '../db/transaction.js';
 import type { AccountKind } from '../db/tables/ledger.js';
 
 // The double-entry core every cent goes through. Functions take the caller's
-// transaction: a feature service composes its business rows and the transfers
-// in one atomic unit. Every balance change is one conditional UPDATE that
-// locks the touched accounts in ascending id order (no deadlock between two
-// transfers over the same pair) and refuses to cross an account's floor.
+// transaction (or the database: each call is one statement, atomic on its
+// own): a feature service composes its business rows and the transfers in
+// one atomic unit, in its transaction or in the transfer's own statement
+// (Composed). Every balance change locks the touched accounts in ascending
+// id order (no deadlock between two transfers over the same pair), decides,
+// and writes only if every account allows it: nothing crosses a floor.
 // Locks are FOR NO KEY UPDATE everywhere in this service: the foreign-key
 // checks of rows inserted meanwhile take KEY SHARE locks on the same rows,
 // which FOR UPDATE would conflict with (and deadlock on).
@@ -88,61 +90,109 @@ export function worldAccountOf(db: Db, currency: string): () => Promise<bigint> 
 type TransferRow = ReturnType<typeof row>;
 
 /**
- * One statement: lock the accounts in id order, apply the deltas where every
- * floor allows, and — only if all of them did — insert the transfer rows.
- * A refused account makes the whole call throw; the caller's transaction
- * (or savepoint) then undoes the rows that were updated.
+ * What a feature writes in the same statement as a transfer (one round trip,
+ * atomic on its own, so it may run with no transaction around it).
  */
-async function applyDeltas(trx: Tx, deltas: Map<bigint, Delta>, inserts: TransferRow[] = []): Promise<{ balances: Balances; ids: bigint[] }> {
-  const ids = [...deltas.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const col = <T>(pick: (d: Delta) => T) => ids.map((id) => String(pick(deltas.get(id)!)));
-  const t = <K extends keyof TransferRow>(k: K) => inserts.map((r) => (r[k] === null ? null : String(r[k])));
-  // Arrays rather than VALUES lists: the statement text is the same for any
-  // number of rows, so the server can keep it prepared (see db/database.ts).
-  const insert =
-    inserts.length === 0
-      ? sql``
-      : sql`, ins as (
-          insert into ledger_transfers (debit_account_id, credit_account_id, amount, phase, pending_id, kind, ref_type, ref_id, user_id)
-          select * from unnest(${t('debit_account_id')}::text[]::bigint[], ${t('credit_account_id')}::text[]::bigint[],
-                               ${t('amount')}::text[]::bigint[], ${t('phase')}::text[], ${t('pending_id')}::text[]::bigint[],
-                               ${t('kind')}::text[], ${t('ref_type')}::text[], ${t('ref_id')}::text[], ${t('user_id')}::text[]::uuid[])
-           where (select count(*) from upd) = ${ids.length}::integer
-          returning id
-        )`;
-  const { rows } = await sql<{ t: 'a' | 't'; id: bigint; posted: bigint | null; currency: string | null }>`/*prepare*/
-    with d(id, dp, dpd, dpc) as (
-      select * from unnest(${ids.map(String)}::text[]::bigint[], ${col((d) => d.posted)}::text[]::bigint[],
-                           ${col((d) => d.pendingDebits)}::text[]::bigint[], ${col((d) => d.pendingCredits)}::text[]::bigint[])
+export interface Composed {
+  /**
+   * CTEs run before the accounts are locked, the last one named `guard`:
+   * the caller's own rows, locked in its lock order and checked. Nothing is
+   * written unless `guard` has a row (else GuardRefusedError).
+   */
+  guard?: RawBuilder<unknown>;
+  /** Posted balances accounts must still have, as read beforehand (else StaleBalanceError). */
+  expect?: ReadonlyMap<bigint, bigint>;
+  /**
+   * CTEs written with the transfer: they read `ledger_ins(id)`, the new
+   * transfer ids, and must write nothing when it has no row.
+   */
+  then?: RawBuilder<unknown>;
+}
+
+/** The statement's guard found nothing to lock: what the caller read has changed. */
+export class GuardRefusedError extends Error {
+  constructor() {
+    super('the transfer guard found no row');
+  }
+}
+
+/** An account's balance is not the one the caller expected: it changed since it was read. */
+export class StaleBalanceError extends Error {
+  constructor(readonly accountId: bigint) {
+    super(`account ${accountId} changed since it was read`);
+  }
+}
+
+const text = (values: ReadonlyArray<bigint | null>) => values.map((v) => (v === null ? null : String(v)));
+
+/**
+ * One statement that applies a set of balance changes whole or not at all:
+ * the caller's guard, then the accounts locked in id order, then the
+ * decision (every account exists, one currency, every floor and expected
+ * balance holds), and only if it holds the balances, `insert` (a relation
+ * of new transfers, read as ledger_ins) and the caller's `then`. `deltas`
+ * is a query of (id, posted, pending debits, pending credits), one row per
+ * account; `pre` are CTEs it reads.
+ */
+async function applyDeltas(
+  q: Db,
+  change: { pre?: RawBuilder<unknown>; deltas: RawBuilder<unknown>; insert: (ok: RawBuilder<unknown>) => RawBuilder<unknown> },
+  composed: Composed = {},
+): Promise<{ balances: Balances; ids: bigint[] }> {
+  const { guard, expect = new Map(), then } = composed;
+  const ok = sql`(select yes from ledger_ok)`;
+  const { rows } = await sql<{ t: 'a' | 't' | 'g'; id: bigint | null; posted: bigint | null; fits: boolean | null; as_expected: boolean | null }>`/*prepare*/
+    with ${guard ? sql`${guard},` : sql``} ${change.pre ? sql`${change.pre},` : sql``}
+    ledger_d(id, dp, dpd, dpc) as (${change.deltas}),
+    ledger_x(id, expected) as (select * from unnest(${text([...expect.keys()])}::text[]::bigint[], ${text([...expect.values()])}::text[]::bigint[])),
+    ledger_locked as (
+      select a.id, a.posted, a.pending_debits, a.floor, a.currency from ledger_accounts a
+       where a.id = any(array(select id from ledger_d)) ${guard ? sql`and exists (select from guard)` : sql``}
+       order by a.id
+         for no key update
     ),
-    locked as (
-      select a.id from ledger_accounts a where a.id in (select id from d) order by a.id for no key update
+    ledger_check as (
+      select l.id, l.posted, l.currency,
+             (l.floor is null or d.dp - d.dpd >= 0 or l.posted + d.dp - (l.pending_debits + d.dpd) >= l.floor) as fits,
+             (x.expected is null or l.posted = x.expected) as as_expected
+        from ledger_locked l join ledger_d d on d.id = l.id left join ledger_x x on x.id = l.id
     ),
-    upd as (
+    ledger_ok as (
+      select count(*) > 0 and count(*) = (select count(*) from ledger_d) and count(distinct currency) = 1
+             and coalesce(bool_and(fits and as_expected), false) as yes
+        from ledger_check
+    ),
+    ledger_ins as (${change.insert(ok)}),
+    ledger_upd as (
       update ledger_accounts a
          set posted = a.posted + d.dp,
              pending_debits = a.pending_debits + d.dpd,
              pending_credits = a.pending_credits + d.dpc
-        from d
-       where a.id = d.id
-         and a.id in (select id from locked)
-         and (a.floor is null or d.dp - d.dpd >= 0 or a.posted + d.dp - (a.pending_debits + d.dpd) >= a.floor)
-      returning a.id, a.posted, a.currency
-    )${insert}
-    select 'a' as t, id, posted, currency from upd
-    ${inserts.length === 0 ? sql`` : sql`union all select 't', id, null, null from ins`}`.execute(trx);
+        from ledger_d d
+       -- After the transfer rows (whose insert decides on ok): a second
+       -- resolution of a pending transfer fails on its unique index first.
+       where a.id = d.id and exists (select from ledger_ins)
+      returning a.id, a.posted
+    )
+    ${then ? sql`, ${then}` : sql``}
+    select 'a' as t, c.id, coalesce(u.posted, c.posted) as posted, c.fits, c.as_expected
+      from ledger_check c left join ledger_upd u on u.id = c.id
+    union all
+    select 't', id, null, null, null from ledger_ins
+    union all
+    select 'g', null, null, null, null where ${guard ? sql`exists (select from guard)` : sql`true`}`.execute(q);
 
+  if (!rows.some((r) => r.t === 'g')) throw new GuardRefusedError();
   const accounts = rows.filter((r) => r.t === 'a');
-  if (accounts.length !== ids.length) {
-    const seen = new Set(accounts.map((r) => r.id));
-    const refused = ids.find((id) => !seen.has(id));
-    const exists = await trx.selectFrom('ledger_accounts').select('id').where('id', '=', refused!).executeTakeFirst();
-    if (!exists) throw new Error(`ledger account ${refused} does not exist`);
-    throw new InsufficientFundsError(refused!);
+  const ids = rows.filter((r) => r.t === 't').map((r) => r.id!);
+  if (ids.length === 0) {
+    const refused = accounts.find((r) => !r.fits);
+    if (refused) throw new InsufficientFundsError(refused.id!);
+    const stale = accounts.find((r) => !r.as_expected);
+    if (stale) throw new StaleBalanceError(stale.id!);
+    throw new Error(`transfer refused: accounts missing or in different currencies (${accounts.map((r) => r.id).join(', ') || 'none found'})`);
   }
-  const currencies = new Set(accounts.map((r) => r.currency));
-  if (currencies.size > 1) throw new Error(`transfer between currencies ${[...currencies].join(', ')}`);
-  return { balances: new Map(accounts.map((r) => [r.id, r.posted!])), ids: rows.filter((r) => r.t === 't').map((r) => r.id) };
+  return { balances: new Map(accounts.map((r) => [r.id!, r.posted!])), ids };
 }
 
 function add(deltas: Map<bigint, Delta>, id: bigint, change: Partial<Delta>) {
@@ -173,13 +223,33 @@ function row(spec: TransferSpec, phase: 'SINGLE' | 'PENDING') {
   };
 }
 
+/** The deltas of applyDeltas from a map of them: arrays, so the statement text is the same for any number of accounts. */
+function deltasOf(deltas: Map<bigint, Delta>) {
+  const ids = [...deltas.keys()];
+  const col = (pick: (d: Delta) => bigint) => ids.map((id) => String(pick(deltas.get(id)!)));
+  return sql`select * from unnest(${ids.map(String)}::text[]::bigint[], ${col((d) => d.posted)}::text[]::bigint[],
+                                  ${col((d) => d.pendingDebits)}::text[]::bigint[], ${col((d) => d.pendingCredits)}::text[]::bigint[])`;
+}
+
+/** New transfer rows for applyDeltas, inserted when the decision `ok` holds. */
+const insertRows = (rows: TransferRow[]) => (ok: RawBuilder<unknown>) => {
+  const t = <K extends keyof TransferRow>(k: K) => rows.map((r) => (r[k] === null ? null : String(r[k])));
+  return sql`
+      insert into ledger_transfers (debit_account_id, credit_account_id, amount, phase, pending_id, kind, ref_type, ref_id, user_id)
+      select * from unnest(${t('debit_account_id')}::text[]::bigint[], ${t('credit_account_id')}::text[]::bigint[],
+                           ${t('amount')}::text[]::bigint[], ${t('phase')}::text[], ${t('pending_id')}::text[]::bigint[],
+                           ${t('kind')}::text[], ${t('ref_type')}::text[], ${t('ref_id')}::text[], ${t('user_id')}::text[]::uuid[])
+       where ${ok}
+      returning id`;
+};
+
 /**
  * Posts transfers at once, all or none: several specs in one call share one
  * statement that locks, checks floors, updates and inserts (batching).
  * Returns the new transfer ids in spec order and the posted balance of every
  * touched account afterwards.
  */
-export async function postTransfers(trx: Tx, specs: TransferSpec[]): Promise<{ ids: bigint[]; balances: Balances }> {
+export async function postTransfers(q: Db, specs: TransferSpec[], composed?: Composed): Promise<{ ids: bigint[]; balances: Balances }> {
   if (specs.length === 0) return { ids: [], balances: new Map() };
   const deltas = new Map<bigint, Delta>();
   for (const s of specs) {
@@ -187,7 +257,7 @@ export async function postTransfers(trx: Tx, specs: TransferSpec[]): Promise<{ i
     add(deltas, s.debit, { posted: -s.amount });
     add(deltas, s.credit, { posted: s.amount });
   }
-  return applyDeltas(trx, deltas, specs.map((s) => row(s, 'SINGLE')));
+  return applyDeltas(q, { deltas: deltasOf(deltas), insert: insertRows(specs.map((s) => row(s, 'SINGLE'))) }, composed);
 }
 
 /** Draws a transfer id ahead of postTransfersFrom, so business rows can name their transfer without a join. */
@@ -227,54 +297,63 @@ export function postTransfersFrom(source: string) {
     )`;
 }
 
-export async function postTransfer(trx: Tx, spec: TransferSpec) {
-  const { ids, balances } = await postTransfers(trx, [spec]);
+export async function postTransfer(q: Db, spec: TransferSpec, composed?: Composed) {
+  const { ids, balances } = await postTransfers(q, [spec], composed);
   return { id: ids[0]!, balances };
 }
 
 /** Reserves an amount: counts against the debit account's floor, credits nothing yet. */
-export async function createPendingTransfer(trx: Tx, spec: TransferSpec): Promise<bigint> {
+export async function createPendingTransfer(q: Db, spec: TransferSpec, composed?: Composed): Promise<bigint> {
   check(spec);
   const deltas = new Map<bigint, Delta>();
   add(deltas, spec.debit, { pendingDebits: spec.amount });
   add(deltas, spec.credit, { pendingCredits: spec.amount });
-  const { ids } = await applyDeltas(trx, deltas, [row(spec, 'PENDING')]);
+  const { ids } = await applyDeltas(q, { deltas: deltasOf(deltas), insert: insertRows([row(spec, 'PENDING')]) }, composed);
   return ids[0]!;
 }
 
-async function resolvePending(trx: Tx, pendingId: bigint, phase: 'POST' | 'VOID', by: { kind: string; userId?: string | null }) {
-  // The resolution row goes in first, copied from the pending one: its
-  // unique pending_id (a partial index, hence the WHERE) makes a second
-  // resolution wait for the first and then find the conflict, so a pending
-  // transfer moves money at most once whatever the callers do.
-  const { rows } = await sql<{ id: bigint; debit_account_id: bigint; credit_account_id: bigint; amount: bigint }>`/*prepare*/
-    insert into ledger_transfers (debit_account_id, credit_account_id, amount, phase, pending_id, kind, ref_type, ref_id, user_id)
-    select p.debit_account_id, p.credit_account_id, p.amount, ${phase}, p.id, ${by.kind}, p.ref_type, p.ref_id, ${by.userId ?? null}::uuid
-      from ledger_transfers p
-     where p.id = ${pendingId} and p.phase = 'PENDING'
-        on conflict (pending_id) where pending_id is not null do nothing
-    returning id, debit_account_id, credit_account_id, amount`.execute(trx);
-  const inserted = rows[0];
-  if (!inserted) {
-    const pending = await trx.selectFrom('ledger_transfers').select('id').where('id', '=', pendingId).where('phase', '=', 'PENDING').executeTakeFirst();
-    if (!pending) throw new Error(`transfer ${pendingId} is not a pending transfer`);
-    throw new PendingAlreadyResolvedError(pendingId);
+export interface Resolver {
+  kind: string;
+  userId?: string | null;
+}
+
+/**
+ * Posts or voids a pending transfer in one statement: its resolution row is
+ * copied from it. The unique index over pending_id makes a second
+ * resolution fail whole (after waiting for the first's commit), so a
+ * pending transfer moves money at most once whatever the callers do.
+ */
+async function resolvePending(q: Db, pendingId: bigint, phase: 'POST' | 'VOID', by: Resolver, composed?: Composed) {
+  const posts = sql`case when ${phase} = 'POST' then p.amount else 0 end`;
+  try {
+    const { ids, balances } = await applyDeltas(
+      q,
+      {
+        pre: sql`ledger_p as (select * from ledger_transfers where id = ${pendingId} and phase = 'PENDING')`,
+        deltas: sql`select p.debit_account_id, -${posts}, -p.amount, 0::bigint from ledger_p p
+                    union all
+                    select p.credit_account_id, ${posts}, 0::bigint, -p.amount from ledger_p p`,
+        insert: (ok) => sql`
+          insert into ledger_transfers (debit_account_id, credit_account_id, amount, phase, pending_id, kind, ref_type, ref_id, user_id)
+          select p.debit_account_id, p.credit_account_id, p.amount, ${phase}, p.id, ${by.kind}, p.ref_type, p.ref_id, ${by.userId ?? null}::uuid
+            from ledger_p p
+           where ${ok}
+          returning id`,
+      },
+      composed,
+    );
+    return { id: ids[0]!, balances };
+  } catch (err) {
+    if (isUniqueViolation(err, 'ledger_transfers_pending_once')) throw new PendingAlreadyResolvedError(pendingId);
+    throw err;
   }
-  const deltas = new Map<bigint, Delta>();
-  const a = inserted.amount;
-  add(deltas, inserted.debit_account_id, { pendingDebits: -a, posted: phase === 'POST' ? -a : 0n });
-  add(deltas, inserted.credit_account_id, { pendingCredits: -a, posted: phase === 'POST' ? a : 0n });
-  const { balances } = await applyDeltas(trx, deltas);
-  return { id: inserted.id, amount: a, balances };
 }
 
 /** Completes a pending transfer: the reserved amount moves. */
-export const postPendingTransfer = (trx: Tx, pendingId: bigint, by: { kind: string; userId?: string | null }) =>
-  resolvePending(trx, pendingId, 'POST', by);
+export const postPendingTransfer = (q: Db, pendingId: bigint, by: Resolver, composed?: Composed) => resolvePending(q, pendingId, 'POST', by, composed);
 
 /** Releases a pending transfer: nothing moves. */
-export const voidPendingTransfer = (trx: Tx, pendingId: bigint, by: { kind: string; userId?: string | null }) =>
-  resolvePending(trx, pendingId, 'VOID', by);
+export const voidPendingTransfer = (q: Db, pendingId: bigint, by: Resolver, composed?: Composed) => resolvePending(q, pendingId, 'VOID', by, composed);
 
 /** Posted and available (posted − pending debits) balance of an account. */
 export async function accountBalance(trx: Db, id: bigint) {

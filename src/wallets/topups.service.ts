@@ -3,13 +3,20 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { DB } from '../db/types.js';
 import { canCollectCash, isAdmin } from '../auth/roles.js';
 import type { Actor } from '../core/actor.js';
-import { runIdempotent, type Idempotency } from '../core/idempotency.js';
+import { runIdempotent, runIdempotentStatement, type Idempotency } from '../core/idempotency.js';
 import { paginate, type Page } from '../core/pagination.js';
 import type { UpperBound } from '../core/schemas.js';
-import type { Db, Tx } from '../db/transaction.js';
-import { PendingAlreadyResolvedError, createPendingTransfer, postPendingTransfer, voidPendingTransfer } from '../ledger/ledger.js';
+import { inTransaction, type Db, type Tx } from '../db/transaction.js';
+import {
+  GuardRefusedError,
+  PendingAlreadyResolvedError,
+  StaleBalanceError,
+  createPendingTransfer,
+  postPendingTransfer,
+  voidPendingTransfer,
+} from '../ledger/ledger.js';
 import { walletError } from './wallets.errors.js';
-import { lockTopupAndWallet, pointAccount, toTopup, topupContext, type TopupRow } from './wallets.queries.js';
+import { lockTopupAndWallet, pendingTopupGuard, pointAccount, toTopup, topupContext, topupToConfirm, type TopupRow } from './wallets.queries.js';
 import type { ConfirmedTopup, Topup, TopupListItem } from './wallets.schemas.js';
 import { insertEvents, recordEvents } from '../core/events.js';
 import { confirmedEvent, pointStaff, topupEvent } from './wallets.events.js';
@@ -18,6 +25,14 @@ import { confirmedEvent, pointStaff, topupEvent } from './wallets.events.js';
 // transfer; confirm posts it (the wallet is credited, one movement); cancel
 // voids it. Confirm and cancel lock the record first, then check its status:
 // of two concurrent confirms the second waits, then sees "completed".
+//
+// A create or a confirm is a read and one statement that writes everything
+// (the ledger's, with the business rows and the event composed in): with no
+// Idempotency-Key it needs no transaction, and each round trip saved counts
+// (this path's cost was its round trips, not its statements).
+
+/** How many times a confirm reads and tries before it locks first. */
+const OPTIMISTIC_TRIES = 3;
 
 export interface NewTopup {
   collectionPointId: string;
@@ -88,13 +103,60 @@ const toListItem = (r: TopupRow & { driver_name: string; point_name: string; col
   cancelReason: r.cancel_reason,
 });
 
+/** What a confirm read changed before its statement could lock it: another confirm, a cancel, a debit. */
+const changedUnder = (err: unknown) => err instanceof GuardRefusedError || err instanceof StaleBalanceError;
+
+/**
+ * A confirm as a read and one statement that locks (the record, its wallet,
+ * the accounts) and writes only if what was read still holds: the record
+ * pending, the wallet's balance (its movement and event name it).
+ */
+async function confirmOnce(q: Db, actor: Actor, ccrId: string, comment: string | undefined): Promise<ConfirmedTopup> {
+  const record = checkOpen(await topupToConfirm(q, ccrId));
+  const now = new Date();
+  const previousBalance = record.wallet_posted;
+  const newBalance = previousBalance + record.amount;
+  const row: TopupRow = { ...record, status: 'completed', confirmed_at: now, confirmed_by_user_id: actor.id, confirm_comment: comment ?? null, updated_at: now };
+  const confirmed: ConfirmedTopup = { ...toTopup(row), status: 'completed', previousBalance, newBalance, confirmedAt: now, confirmedByUserId: actor.id };
+  const written = sql`exists (select from ledger_ins)`;
+  await resolved(() =>
+    postPendingTransfer(
+      q,
+      record.pending_transfer_id,
+      { kind: 'wallet_cash_topup_confirm', userId: actor.id },
+      {
+        guard: pendingTopupGuard(record.id),
+        expect: new Map([[record.wallet_account, previousBalance]]),
+        then: sql`
+          r as (
+            update cash_collection_records
+               set status = 'completed', confirmed_at = ${now}, confirmed_by_user_id = ${actor.id}, confirm_comment = ${row.confirm_comment},
+                   updated_at = ${now}
+             where id = ${record.id} and ${written}
+          ),
+          t as (update wallet_transactions set status = 'completed', updated_at = ${now} where id = ${record.transaction_id} and ${written}),
+          w as (update wallets set updated_at = ${now} where id = ${record.wallet_id} and ${written}),
+          m as (
+            insert into wallet_movements (id, wallet_id, transaction_id, type, amount, previous_balance, new_balance, note, ledger_transfer_id)
+            -- Empty notes are no notes (API.md §4): the description stands in.
+            select ${randomUUID()}, ${record.wallet_id}, ${record.transaction_id}, 'cash_topup', ${record.amount}, ${previousBalance},
+                   ${newBalance}, ${record.notes || record.description}, id
+              from ledger_ins
+          ),
+          e as (${insertEvents([confirmedEvent(confirmed, record.staff)], written)})`,
+      },
+    ),
+  );
+  return confirmed;
+}
+
 export function topupsServiceFactory({ db }: { db: Db }) {
   return {
     create: (actor: Actor, driverId: string, input: NewTopup, idem?: Idempotency<Topup>) =>
-      runIdempotent(db, idem, async (trx) => {
+      runIdempotentStatement(db, idem, async (q) => {
         // Order of refusals: 404s, then the 400s that need what was looked
         // up (currency, collector's role), then ownership (403), then 409.
-        const found = await topupContext(trx, driverId, input.collectionPointId, input.collectedByUserId);
+        const found = await topupContext(q, driverId, input.collectionPointId, input.collectedByUserId);
         if (!found.wallet_id) throw walletError('WALLET_NOT_FOUND', 'No wallet for this driver');
         if (!found.point_id) throw walletError('COLLECTION_POINT_NOT_FOUND', 'Collection point not found');
         if (!found.collector_id) throw walletError('USER_NOT_FOUND', 'collectedByUserId: user not found');
@@ -120,16 +182,6 @@ export function topupsServiceFactory({ db }: { db: Db }) {
         const { amount } = input;
         const id = randomUUID();
         const transactionId = randomUUID();
-        // From here the point's cash account is locked until the commit: two statements.
-        const pendingId = await createPendingTransfer(trx, {
-          debit: found.point_account ?? (await pointAccount(trx, found.point_id, currency)),
-          credit: found.wallet_account!,
-          amount,
-          kind: 'wallet_cash_topup',
-          refType: 'cash_collection_record',
-          refId: id,
-          userId: actor.id,
-        });
         const row: TopupRow = {
           id,
           driver_id: driverId,
@@ -143,7 +195,7 @@ export function topupsServiceFactory({ db }: { db: Db }) {
           notes: input.notes ?? null,
           description: input.description ?? null,
           metadata: (input.metadata ?? null) as TopupRow['metadata'],
-          pending_transfer_id: pendingId,
+          pending_transfer_id: 0n, // the transfer's, written by the statement (not part of the answer)
           created_by_user_id: actor.id,
           created_at: found.now,
           updated_at: found.now,
@@ -155,50 +207,58 @@ export function topupsServiceFactory({ db }: { db: Db }) {
           cancel_reason: null,
         };
         const topup = toTopup(row);
-        await sql`/*prepare*/
-          with t as (
-            insert into wallet_transactions (id, wallet_id, type, status, amount, currency, description, created_by)
-            values (${transactionId}, ${found.wallet_id}, 'cash_topup', 'pending', ${amount}, ${currency}, ${row.description}, ${actor.id})
-          ),
-          r as (
-            insert into cash_collection_records (id, driver_id, wallet_id, transaction_id, collection_point_id, collected_by_user_id, amount,
-                                                 currency, notes, description, metadata, pending_transfer_id, created_by_user_id)
-            values (${id}, ${driverId}, ${found.wallet_id}, ${transactionId}, ${found.point_id}, ${found.collector_id}, ${amount},
-                    ${currency}, ${row.notes}, ${row.description}, ${input.metadata === undefined ? null : JSON.stringify(input.metadata)},
-                    ${pendingId}, ${actor.id})
-          )
-          ${insertEvents([topupEvent('wallet.topup.pending', topup, found.staff)])}`.execute(trx);
+        // One statement: the pending transfer, the wallet transaction, the record and the event.
+        await createPendingTransfer(
+          q,
+          {
+            debit: found.point_account ?? (await pointAccount(q, found.point_id, currency)),
+            credit: found.wallet_account!,
+            amount,
+            kind: 'wallet_cash_topup',
+            refType: 'cash_collection_record',
+            refId: id,
+            userId: actor.id,
+          },
+          {
+            then: sql`
+              t as (
+                insert into wallet_transactions (id, wallet_id, type, status, amount, currency, description, created_by, created_at, updated_at)
+                select ${transactionId}, ${found.wallet_id}, 'cash_topup', 'pending', ${amount}, ${currency}, ${row.description}, ${actor.id},
+                       ${found.now}, ${found.now}
+                  from ledger_ins
+              ),
+              r as (
+                insert into cash_collection_records (id, driver_id, wallet_id, transaction_id, collection_point_id, collected_by_user_id, amount,
+                                                     currency, notes, description, metadata, pending_transfer_id, created_by_user_id,
+                                                     created_at, updated_at)
+                select ${id}, ${driverId}, ${found.wallet_id}, ${transactionId}, ${found.point_id}, ${found.collector_id}, ${amount},
+                       ${currency}, ${row.notes}, ${row.description}, ${input.metadata === undefined ? null : JSON.stringify(input.metadata)}::jsonb,
+                       ledger_ins.id, ${actor.id}, ${found.now}, ${found.now}
+                  from ledger_ins
+              ),
+              e as (${insertEvents([topupEvent('wallet.topup.pending', topup, found.staff)], sql`exists (select from ledger_ins)`)})`,
+          },
+        );
         return topup;
       }),
 
     confirm: (actor: Actor, ccrId: string, comment: string | undefined, idem?: Idempotency<ConfirmedTopup>) =>
-      runIdempotent(db, idem, async (trx): Promise<ConfirmedTopup> => {
-        const record = checkOpen(await lockTopupAndWallet(trx, ccrId));
-        const posted = await resolved(() =>
-          postPendingTransfer(trx, record.pending_transfer_id, { kind: 'wallet_cash_topup_confirm', userId: actor.id }),
-        );
-        // From here the point's cash account is locked until the commit: one statement.
-        const newBalance = posted.balances.get(record.wallet_account)!;
-        const previousBalance = newBalance - record.amount;
-        const now = new Date();
-        const row: TopupRow = { ...record, status: 'completed', confirmed_at: now, confirmed_by_user_id: actor.id, confirm_comment: comment ?? null, updated_at: now };
-        const confirmed: ConfirmedTopup = { ...toTopup(row), status: 'completed', previousBalance, newBalance, confirmedAt: now, confirmedByUserId: actor.id };
-        await sql`/*prepare*/
-          with r as (
-            update cash_collection_records
-               set status = 'completed', confirmed_at = ${now}, confirmed_by_user_id = ${actor.id}, confirm_comment = ${row.confirm_comment}, updated_at = ${now}
-             where id = ${record.id}
-          ),
-          t as (update wallet_transactions set status = 'completed', updated_at = ${now} where id = ${record.transaction_id}),
-          w as (update wallets set updated_at = ${now} where id = ${record.wallet_id}),
-          m as (
-            insert into wallet_movements (id, wallet_id, transaction_id, type, amount, previous_balance, new_balance, note, ledger_transfer_id)
-            -- Empty notes are no notes (API.md §4): the description stands in.
-            values (${randomUUID()}, ${record.wallet_id}, ${record.transaction_id}, 'cash_topup', ${record.amount}, ${previousBalance}, ${newBalance},
-                    ${record.notes || record.description}, ${posted.id})
-          )
-          ${insertEvents([confirmedEvent(confirmed, record.staff)])}`.execute(trx);
-        return confirmed;
+      runIdempotentStatement(db, idem, async (q): Promise<ConfirmedTopup> => {
+        const once = () => confirmOnce(q, actor, ccrId, comment);
+        for (let attempt = 1; attempt <= OPTIMISTIC_TRIES; attempt++) {
+          try {
+            return await once();
+          } catch (err) {
+            if (!changedUnder(err)) throw err;
+          }
+        }
+        // Still changing (many confirms into one wallet at once): lock the
+        // record and its wallet first; then what the next read sees holds.
+        const locked = async (trx: Db) => {
+          await lockTopupAndWallet(trx, ccrId);
+          return confirmOnce(trx, actor, ccrId, comment);
+        };
+        return q.isTransaction ? locked(q) : inTransaction(db, locked);
       }),
 
     cancel: (actor: Actor, ccrId: string, reason: string, idem?: Idempotency<Topup>) =>

@@ -29,7 +29,7 @@ export async function lockWalletOfDriver(trx: Tx, driverId: string): Promise<Wal
  * its cash account in the wallet's currency if it exists yet, its staff,
  * the collector, and the transaction's time (what now() gives its rows).
  */
-export async function topupContext(trx: Tx, driverId: string, pointId: string, collectorId: string) {
+export async function topupContext(q: Db, driverId: string, pointId: string, collectorId: string) {
   const { rows } = await sql<{
     now: Date;
     wallet_id: string | null;
@@ -53,23 +53,45 @@ export async function topupContext(trx: Tx, driverId: string, pointId: string, c
       from (select 1) as one
       left join wallets w on w.driver_id = ${driverId}
       left join cash_collection_points p on p.id = ${pointId}
-      left join users u on u.id = ${collectorId}`.execute(trx);
+      left join users u on u.id = ${collectorId}`.execute(q);
   return rows[0]!;
 }
 
 /**
- * A top-up record and its wallet row, locked in that order (record, wallet,
- * then the ledger's accounts) in one statement, with the point's staff.
+ * A top-up record as a confirm needs it, read without locks: its wallet's
+ * account and posted balance (the confirm's statement checks they still
+ * hold, under its locks) and the point's staff.
  */
-export async function lockTopupAndWallet(trx: Tx, ccrId: string) {
-  const { rows } = await sql<TopupRow & { wallet_account: bigint; staff: string[] }>`/*prepare*/
-    select c.*, w.account_id as wallet_account,
+export async function topupToConfirm(q: Db, ccrId: string) {
+  const { rows } = await sql<TopupRow & { wallet_account: bigint; wallet_posted: bigint; staff: string[] }>`/*prepare*/
+    select c.*, w.account_id as wallet_account, a.posted as wallet_posted,
            array(select s.user_id::text from collection_point_staff s where s.point_id = c.collection_point_id order by s.user_id) as staff
-      from cash_collection_records c join wallets w on w.id = c.wallet_id
-     where c.id = ${ccrId}
-       for no key update of c, w`.execute(trx);
+      from cash_collection_records c
+      join wallets w on w.id = c.wallet_id
+      join ledger_accounts a on a.id = w.account_id
+     where c.id = ${ccrId}`.execute(q);
   return rows[0];
 }
+
+/** Locks a top-up record and its wallet row, in that order (a confirm's order). */
+export async function lockTopupAndWallet(q: Db, ccrId: string): Promise<void> {
+  await sql`/*prepare*/
+    select 1 from cash_collection_records c join wallets w on w.id = c.wallet_id
+     where c.id = ${ccrId}
+       for no key update of c, w`.execute(q);
+}
+
+/**
+ * The guard of a confirm's statement (ledger Composed): the record, still
+ * pending, and its wallet row, locked in that order (then the ledger's
+ * accounts), as every writer of a wallet locks them.
+ */
+export const pendingTopupGuard = (ccrId: string) => sql`
+    guard as (
+      select c.id from cash_collection_records c join wallets w on w.id = c.wallet_id
+       where c.id = ${ccrId} and c.status = 'pending'
+         for no key update of c, w
+    )`;
 
 export async function walletOfDriver(db: Db, driverId: string): Promise<WalletRow> {
   const w = await db.selectFrom('wallets').selectAll().where('driver_id', '=', driverId).executeTakeFirst();
@@ -84,15 +106,15 @@ export async function driverIdOfUser(db: Db, userId: string): Promise<string | u
 }
 
 /** The ledger account holding a collection point's cash in one currency, created on first use. */
-export async function pointAccount(trx: Tx, pointId: string, currency: string): Promise<bigint> {
+export async function pointAccount(q: Db, pointId: string, currency: string): Promise<bigint> {
   // topupContext finds it by this code too.
   const code = `point:${pointId}:${currency}`;
-  await trx
+  await q
     .insertInto('ledger_accounts')
     .values({ code, kind: 'COLLECTION_POINT', currency, floor: null })
     .onConflict((oc) => oc.column('code').doNothing())
     .execute();
-  const row = await trx.selectFrom('ledger_accounts').select('id').where('code', '=', code).executeTakeFirstOrThrow();
+  const row = await q.selectFrom('ledger_accounts').select('id').where('code', '=', code).executeTakeFirstOrThrow();
   return row.id;
 }
 
