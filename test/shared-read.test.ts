@@ -64,3 +64,25 @@ test('read-your-writes under load: every balance read started after a sale\'s an
   stop = true;
   await Promise.all(noise);
 });
+
+test('a shared read is encoded once for all who joined it, as the route\'s schema encodes it', async () => {
+  const ctx = await buildTestApp();
+  const admin = bearer(ctx.adminToken);
+  const driver = (await ctx.ok('POST', '/drivers', admin, { nombre: 'Compartido' })).data;
+  const [a, b, c] = await Promise.all([1, 2, 3].map(() => ctx.app.inject({ method: 'GET', url: `/drivers-balance/${driver.id}`, headers: admin })));
+  for (const r of [a!, b!, c!]) {
+    assert.equal(r.statusCode, 200);
+    assert.equal(r.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(r.body, a!.body);
+  }
+  // The envelope and the encoded money of the route's schema (a string with two decimals), not the service's bigint.
+  const body = a!.json();
+  assert.equal(body.success, true);
+  assert.equal(body.message, 'Wallet balance');
+  assert.equal(body.data.currentWalletBalance, '0.00');
+  assert.equal(body.data.driverId, driver.id);
+  const saldos = await Promise.all([1, 2].map(() => ctx.app.inject({ method: 'GET', url: '/recargas/operadoras/saldos', headers: admin })));
+  assert.equal(saldos[0]!.body, saldos[1]!.body);
+  assert.deepEqual(saldos[0]!.json().map((o: { nombre_operadora: string }) => o.nombre_operadora).sort(), ['Entel', 'Tigo', 'Viva']);
+  assert.equal(typeof saldos[0]!.json()[0].saldo_actual, 'number');
+});

@@ -58,7 +58,7 @@ function scopeOf<T>(request: FastifyRequest, status: number, render: (result: T)
 }
 
 /** The schema a route answers `status` with, to encode a stored response exactly as the client gets it. */
-function responseSchema(request: FastifyRequest, status: number): z.ZodType | undefined {
+export function responseSchema(request: FastifyRequest, status: number): z.ZodType | undefined {
   const response = request.routeOptions.schema?.response as Record<number, unknown> | undefined;
   const schema = response?.[status];
   return schema instanceof z.ZodType ? schema : undefined;

@@ -21,6 +21,7 @@ import {
   recargaSchema,
 } from './recargas.schemas.js';
 import type { RecargasService } from './recargas.service.js';
+import { sendShared } from '../core/shared-body.js';
 
 const tags = ['recargas'];
 const security = [{ bearerAuth: [] }];
@@ -71,7 +72,7 @@ export const recargasRoutes: FastifyPluginAsyncZod<{ recargas: RecargasService; 
   app.get('/recargas/operadoras/saldos', {
     config: readers,
     schema: { tags, summary: 'Each operator’s saldo_actual', security, response: { 200: z.array(operadoraSaldoSchema), ...denied } },
-    handler: () => recargas.balances(),
+    handler: async (request, reply) => sendShared(request, reply, await recargas.balances()),
   });
 
   app.patch('/recargas/operadoras/:id', {

@@ -27,6 +27,7 @@ import {
   walletIdParams,
 } from './wallets.schemas.js';
 import type { WalletsService } from './wallets.service.js';
+import { sendShared } from '../core/shared-body.js';
 
 const secured = [{ bearerAuth: [] }];
 const idemHeader = 'Optional Idempotency-Key header: a retry with the same key and body replays the first response.';
@@ -148,7 +149,7 @@ export const balancesRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> 
       security: secured,
       response: { 200: envelope(balanceSchema), 401: e[401], 403: e[403], 404: e[404] },
     },
-    handler: async (request) => ok('Wallet balance', await balances.myBalance(actorOf(request))),
+    handler: async (request, reply) => sendShared(request, reply, await balances.myBalance(actorOf(request)), (b) => ok('Wallet balance', b)),
   });
 
   app.get('/drivers-balance/:driverId', {
@@ -161,7 +162,7 @@ export const balancesRoutes: FastifyPluginAsyncZod<{ wallets: WalletsService }> 
       params: driverIdParams,
       response: { 200: envelope(balanceSchema), 400: e[400], 401: e[401], 403: e[403], 404: e[404] },
     },
-    handler: async (request) => ok('Wallet balance', await balances.balance(actorOf(request), request.params.driverId)),
+    handler: async (request, reply) => sendShared(request, reply, await balances.balance(actorOf(request), request.params.driverId), (b) => ok('Wallet balance', b)),
   });
 
   app.get('/drivers-balance/:walletId/movements', {
