@@ -27,7 +27,7 @@ export async function lockWalletOfDriver(trx: Tx, driverId: string): Promise<Wal
  * Everything a new cash top-up is checked against, in one round trip (each
  * one costs the server more than the lookup itself): the wallet, the point,
  * its cash account in the wallet's currency if it exists yet, its staff,
- * the collector, and the transaction's time (what now() gives its rows).
+ * the collector, and the time, which the top-up's rows are stamped with.
  */
 export async function topupContext(q: Db, driverId: string, pointId: string, collectorId: string) {
   const { rows } = await sql<{
@@ -73,14 +73,6 @@ export async function topupToConfirm(q: Db, ccrId: string) {
   return rows[0];
 }
 
-/** Locks a top-up record and its wallet row, in that order (a confirm's order). */
-export async function lockTopupAndWallet(q: Db, ccrId: string): Promise<void> {
-  await sql`/*prepare*/
-    select 1 from cash_collection_records c join wallets w on w.id = c.wallet_id
-     where c.id = ${ccrId}
-       for no key update of c, w`.execute(q);
-}
-
 /**
  * The guard of a confirm's statement (ledger Composed): the record, still
  * pending, and its wallet row, locked in that order (then the ledger's
@@ -92,6 +84,11 @@ export const pendingTopupGuard = (ccrId: string) => sql`
        where c.id = ${ccrId} and c.status = 'pending'
          for no key update of c, w
     )`;
+
+/** The guard's locks taken ahead, in a transaction: a pending record and its wallet row (nothing when it is not pending). */
+export async function lockTopupAndWallet(q: Db, ccrId: string): Promise<void> {
+  await sql`/*prepare*/ with ${pendingTopupGuard(ccrId)} select id from guard`.execute(q);
+}
 
 export async function walletOfDriver(db: Db, driverId: string): Promise<WalletRow> {
   const w = await db.selectFrom('wallets').selectAll().where('driver_id', '=', driverId).executeTakeFirst();
