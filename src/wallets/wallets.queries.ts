@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { WalletTables } from '../db/tables/wallets.js';
 import type { Db, Tx } from '../db/transaction.js';
 import { walletError } from './wallets.errors.js';
@@ -46,8 +46,7 @@ export async function topupContext(q: Db, driverId: string, pointId: string, col
     select now() as now,
            w.id as wallet_id, w.currency, w.account_id as wallet_account,
            p.id as point_id, p.is_active as point_active,
-           -- The code pointAccount (below) gives a point's account in a currency.
-           (select a.id from ledger_accounts a where a.code = 'point:' || p.id || ':' || w.currency) as point_account,
+           (select a.id from ledger_accounts a where a.code = ${pointAccountCode(sql.ref('p.id'), sql.ref('w.currency'))}) as point_account,
            array(select s.user_id::text from collection_point_staff s where s.point_id = p.id order by s.user_id) as staff,
            u.id as collector_id, u.role as collector_role, u.activo as collector_activo
       from (select 1) as one
@@ -102,17 +101,17 @@ export async function driverIdOfUser(db: Db, userId: string): Promise<string | u
   return d?.id;
 }
 
+/** The code of a collection point's cash account in a currency, the one spelling of it (in SQL, so a lookup can join on it). */
+const pointAccountCode = (pointId: RawBuilder<unknown>, currency: RawBuilder<unknown>) => sql<string>`'point:' || ${pointId} || ':' || ${currency}`;
+
 /** The ledger account holding a collection point's cash in one currency, created on first use. */
 export async function pointAccount(q: Db, pointId: string, currency: string): Promise<bigint> {
-  // topupContext finds it by this code too.
-  const code = `point:${pointId}:${currency}`;
-  await q
-    .insertInto('ledger_accounts')
-    .values({ code, kind: 'COLLECTION_POINT', currency, floor: null })
-    .onConflict((oc) => oc.column('code').doNothing())
-    .execute();
-  const row = await q.selectFrom('ledger_accounts').select('id').where('code', '=', code).executeTakeFirstOrThrow();
-  return row.id;
+  const code = pointAccountCode(sql`${pointId}::uuid`, sql`${currency}::text`);
+  await sql`insert into ledger_accounts (code, kind, currency, floor) values (${code}, 'COLLECTION_POINT', ${currency}, null)
+            on conflict (code) do nothing`.execute(q);
+  // A statement of its own: it sees the account whoever created it (a twin's insert above waited for its commit).
+  const { rows } = await sql<{ id: bigint }>`select id from ledger_accounts where code = ${code}`.execute(q);
+  return rows[0]!.id;
 }
 
 export const toTopup = (r: TopupRow): Topup => ({
