@@ -4,13 +4,13 @@ import { paginate, type Page } from '../core/pagination.js';
 import type { WalletTables } from '../db/tables/wallets.js';
 import { inTransaction, type Db, type Tx } from '../db/transaction.js';
 import { walletError } from './wallets.errors.js';
-import { pointAccount } from './wallets.queries.js';
+import { pointAccount, pointStaffIds } from './wallets.queries.js';
 import type { CollectionPoint } from './wallets.schemas.js';
 
 // Collection points (API.md §4, §6.4): where drivers hand in cash, each with
 // a ledger account per currency and, optionally, the Operadores who staff it.
 
-type PointRow = Selectable<WalletTables['cash_collection_points']> & { staff: string[] | null };
+type PointRow = Selectable<WalletTables['cash_collection_points']> & { staff: string[] };
 
 const toPoint = (p: PointRow): CollectionPoint => ({
   id: p.id,
@@ -18,7 +18,7 @@ const toPoint = (p: PointRow): CollectionPoint => ({
   address: p.address,
   contactPhone: p.contact_phone,
   isActive: p.is_active,
-  staffUserIds: p.staff ?? [],
+  staffUserIds: p.staff,
   createdAt: p.created_at,
   updatedAt: p.updated_at,
 });
@@ -32,7 +32,7 @@ export interface PointInput {
 }
 
 /** The point's staff ids, as a column of a query over `cash_collection_points as p`. */
-const staffIds = sql<string[] | null>`(select array_agg(s.user_id::text order by s.user_id) from collection_point_staff s where s.point_id = p.id)`;
+const staffIds = pointStaffIds(sql.ref('p.id'));
 
 const withStaff = (q: Db) => q.selectFrom('cash_collection_points as p').selectAll('p').select(staffIds.as('staff'));
 

@@ -16,10 +16,19 @@ import {
   voidPendingTransfer,
 } from '../ledger/ledger.js';
 import { walletError } from './wallets.errors.js';
-import { lockTopupAndWallet, pendingTopupGuard, pointAccount, toTopup, topupContext, topupToConfirm, type TopupRow } from './wallets.queries.js';
+import {
+  lockTopupAndWallet,
+  pendingTopupGuard,
+  pointAccount,
+  pointStaff,
+  toTopup,
+  topupContext,
+  topupToConfirm,
+  type TopupRow,
+} from './wallets.queries.js';
 import type { ConfirmedTopup, Topup, TopupListItem } from './wallets.schemas.js';
 import { insertEvents, recordEvents } from '../core/events.js';
-import { confirmedEvent, pointStaff, topupEvent } from './wallets.events.js';
+import { confirmedEvent, topupEvent } from './wallets.events.js';
 
 // Two-phase cash top-ups (API.md §4): create = a pending point → wallet
 // transfer; confirm posts it (the wallet is credited, one movement); cancel

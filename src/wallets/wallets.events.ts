@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { NewEvent } from '../core/events.js';
-import type { Tx } from '../db/transaction.js';
 import {
   confirmedTopupSchema,
   debitSchema,
@@ -17,11 +16,6 @@ import {
 // wallet event by the driver (as Conductor).
 
 const topupAudience = (t: Topup, staff: readonly string[]) => ({ users: [...new Set([t.collectedByUserId, ...staff])], drivers: [t.driverId] });
-
-/** The staff named by a collection point (part of its top-ups' audience). */
-export async function pointStaff(trx: Tx, pointId: string): Promise<string[]> {
-  return (await trx.selectFrom('collection_point_staff').select('user_id').where('point_id', '=', pointId).execute()).map((s) => s.user_id);
-}
 
 export const topupEvent = (type: 'wallet.topup.pending' | 'wallet.topup.cancelled', t: Topup, staff: readonly string[]): NewEvent => ({
   type,

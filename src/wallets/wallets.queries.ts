@@ -23,6 +23,16 @@ export async function lockWalletOfDriver(trx: Tx, driverId: string): Promise<Wal
   return w;
 }
 
+/** A collection point's staff, their user ids in order, as an array column (empty when it names none). */
+export const pointStaffIds = (pointId: RawBuilder<unknown>) =>
+  sql<string[]>`array(select s.user_id::text from collection_point_staff s where s.point_id = ${pointId} order by s.user_id)`;
+
+/** The staff of one collection point (part of its top-ups' audience). */
+export async function pointStaff(q: Db, pointId: string): Promise<string[]> {
+  const { rows } = await sql<{ staff: string[] }>`select ${pointStaffIds(sql`${pointId}::uuid`)} as staff`.execute(q);
+  return rows[0]!.staff;
+}
+
 /**
  * Everything a new cash top-up is checked against, in one round trip (each
  * one costs the server more than the lookup itself): the wallet, the point,
@@ -47,7 +57,7 @@ export async function topupContext(q: Db, driverId: string, pointId: string, col
            w.id as wallet_id, w.currency, w.account_id as wallet_account,
            p.id as point_id, p.is_active as point_active,
            (select a.id from ledger_accounts a where a.code = ${pointAccountCode(sql.ref('p.id'), sql.ref('w.currency'))}) as point_account,
-           array(select s.user_id::text from collection_point_staff s where s.point_id = p.id order by s.user_id) as staff,
+           ${pointStaffIds(sql.ref('p.id'))} as staff,
            u.id as collector_id, u.role as collector_role, u.activo as collector_activo
       from (select 1) as one
       left join wallets w on w.driver_id = ${driverId}
@@ -64,7 +74,7 @@ export async function topupContext(q: Db, driverId: string, pointId: string, col
 export async function topupToConfirm(q: Db, ccrId: string) {
   const { rows } = await sql<TopupRow & { wallet_account: bigint; wallet_posted: bigint; staff: string[] }>`/*prepare*/
     select c.*, w.account_id as wallet_account, a.posted as wallet_posted,
-           array(select s.user_id::text from collection_point_staff s where s.point_id = c.collection_point_id order by s.user_id) as staff
+           ${pointStaffIds(sql.ref('c.collection_point_id'))} as staff
       from cash_collection_records c
       join wallets w on w.id = c.wallet_id
       join ledger_accounts a on a.id = w.account_id
