@@ -7,6 +7,7 @@ import {
   InsufficientFundsError,
   PendingAlreadyResolvedError,
   StaleBalanceError,
+  TransferRefusedError,
   accountBalance,
   createAccount,
   createPendingTransfer,
@@ -102,6 +103,15 @@ test('two-phase: pending reserves, post moves once, void releases', async () => 
   assert.equal(w.posted, 15_000n);
   assert.equal(w.pending_credits, 0n);
   assert.equal(await posted(point), -15_000n);
+  // A transfer that is not a pending one (p1's completion, or no transfer at all) resolves nothing.
+  const completion = (await sql<{ id: bigint }>`select id from ledger_transfers where pending_id = ${p1}`.execute(db)).rows[0]!.id;
+  for (const id of [completion, 999_999_999n]) {
+    await assert.rejects(
+      inTransaction(db, (trx) => voidPendingTransfer(trx, id, { kind: 'CASH_TOPUP_VOID' })),
+      (err) => err instanceof TransferRefusedError && err.message === `transfer ${id} is not a pending transfer`,
+    );
+  }
+  assert.deepEqual(await accountBalance(db, wallet), w);
   assert.equal((await runVerify(db, ledgerChecks)).ok, true);
 });
 

@@ -30,6 +30,9 @@ export class InsufficientFundsError extends Error {
   }
 }
 
+/** What the statement could not find: accounts missing (or in different currencies), or no pending transfer of that id. */
+export class TransferRefusedError extends Error {}
+
 /** The pending transfer was already posted or voided. */
 export class PendingAlreadyResolvedError extends Error {
   constructor(readonly pendingId: bigint) {
@@ -190,7 +193,7 @@ async function applyDeltas(
     if (refused) throw new InsufficientFundsError(refused.id!);
     const stale = accounts.find((r) => !r.as_expected);
     if (stale) throw new StaleBalanceError(stale.id!);
-    throw new Error(`transfer refused: accounts missing or in different currencies (${accounts.map((r) => r.id).join(', ') || 'none found'})`);
+    throw new TransferRefusedError(`transfer refused: accounts missing or in different currencies (${accounts.map((r) => r.id).join(', ') || 'none found'})`);
   }
   return { balances: new Map(accounts.map((r) => [r.id!, r.posted!])), ids };
 }
@@ -345,6 +348,8 @@ async function resolvePending(q: Db, pendingId: bigint, phase: 'POST' | 'VOID', 
     return { id: ids[0]!, balances };
   } catch (err) {
     if (isUniqueViolation(err, 'ledger_transfers_pending_once')) throw new PendingAlreadyResolvedError(pendingId);
+    // ledger_p found no row, so there were no accounts to find.
+    if (err instanceof TransferRefusedError) throw new TransferRefusedError(`transfer ${pendingId} is not a pending transfer`, { cause: err });
     throw err;
   }
 }

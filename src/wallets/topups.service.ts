@@ -191,7 +191,7 @@ export function topupsServiceFactory({ db }: { db: Db }) {
         const { amount } = input;
         const id = randomUUID();
         const transactionId = randomUUID();
-        const row: TopupRow = {
+        const row: Omit<TopupRow, 'pending_transfer_id'> = {
           id,
           driver_id: driverId,
           wallet_id: found.wallet_id,
@@ -204,7 +204,6 @@ export function topupsServiceFactory({ db }: { db: Db }) {
           notes: input.notes ?? null,
           description: input.description ?? null,
           metadata: (input.metadata ?? null) as TopupRow['metadata'],
-          pending_transfer_id: 0n, // the transfer's, written by the statement (not part of the answer)
           created_by_user_id: actor.id,
           created_at: found.now,
           updated_at: found.now,

@@ -124,7 +124,8 @@ export async function pointAccount(q: Db, pointId: string, currency: string): Pr
   return rows[0]!.id;
 }
 
-export const toTopup = (r: TopupRow): Topup => ({
+/** A record as answered (its pending transfer is the ledger's business, not the client's). */
+export const toTopup = (r: Omit<TopupRow, 'pending_transfer_id'>): Topup => ({
   cashCollectionRecordId: r.id,
   transactionId: r.transaction_id,
   driverId: r.driver_id,
