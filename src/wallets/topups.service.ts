@@ -3,6 +3,7 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { DB } from '../db/types.js';
 import { canCollectCash, isAdmin } from '../auth/roles.js';
 import type { Actor } from '../core/actor.js';
+import { batchedRead } from '../core/batched-read.js';
 import { runIdempotent, runIdempotentStatement, type Idempotency } from '../core/idempotency.js';
 import { paginate, type Page } from '../core/pagination.js';
 import type { UpperBound } from '../core/schemas.js';
@@ -22,9 +23,10 @@ import {
   pointAccount,
   pointStaff,
   toTopup,
-  topupContext,
-  topupToConfirm,
+  topupContexts,
+  topupsToConfirm,
   type TopupRow,
+  type TopupToConfirm,
 } from './wallets.queries.js';
 import type { ConfirmedTopup, Topup, TopupListItem } from './wallets.schemas.js';
 import { insertEvents, recordEvents } from '../core/events.js';
@@ -112,6 +114,8 @@ const toListItem = (r: TopupRow & { driver_name: string; point_name: string; col
   cancelReason: r.cancel_reason,
 });
 
+type ReadToConfirm = (q: Db, ccrId: string) => Promise<TopupToConfirm | undefined>;
+
 /** What a confirm read changed before its statement could lock it: another confirm, a cancel, a debit. */
 const changedUnder = (err: unknown) => err instanceof GuardRefusedError || err instanceof StaleBalanceError;
 
@@ -120,8 +124,8 @@ const changedUnder = (err: unknown) => err instanceof GuardRefusedError || err i
  * the accounts) and writes only if what was read still holds: the record
  * pending, the wallet's balance (its movement and event name it).
  */
-async function confirmOnce(q: Db, actor: Actor, ccrId: string, comment: string | undefined): Promise<ConfirmedTopup> {
-  const record = checkOpen(await topupToConfirm(q, ccrId));
+async function confirmOnce(q: Db, read: ReadToConfirm, actor: Actor, ccrId: string, comment: string | undefined): Promise<ConfirmedTopup> {
+  const record = checkOpen(await read(q, ccrId));
   const now = new Date();
   const previousBalance = record.wallet_posted;
   const newBalance = previousBalance + record.amount;
@@ -160,12 +164,15 @@ async function confirmOnce(q: Db, actor: Actor, ccrId: string, comment: string |
 }
 
 export function topupsServiceFactory({ db }: { db: Db }) {
+  // Their reads, batched when several arrive together (with no Idempotency-Key, on the pool).
+  const contextOf = batchedRead(db, topupContexts);
+  const toConfirm = batchedRead(db, topupsToConfirm);
   return {
     create: (actor: Actor, driverId: string, input: NewTopup, idem?: Idempotency<Topup>) =>
       runIdempotentStatement(db, idem, async (q) => {
         // Order of refusals: 404s, then the 400s that need what was looked
         // up (currency, collector's role), then ownership (403), then 409.
-        const found = await topupContext(q, driverId, input.collectionPointId, input.collectedByUserId);
+        const found = await contextOf(q, { driverId, pointId: input.collectionPointId, collectorId: input.collectedByUserId });
         if (!found.wallet_id) throw walletError('WALLET_NOT_FOUND', 'No wallet for this driver');
         if (!found.point_id) throw walletError('COLLECTION_POINT_NOT_FOUND', 'Collection point not found');
         if (!found.collector_id) throw walletError('USER_NOT_FOUND', 'collectedByUserId: user not found');
@@ -252,7 +259,7 @@ export function topupsServiceFactory({ db }: { db: Db }) {
 
     confirm: (actor: Actor, ccrId: string, comment: string | undefined, idem?: Idempotency<ConfirmedTopup>) =>
       runIdempotentStatement(db, idem, async (q): Promise<ConfirmedTopup> => {
-        const once = () => confirmOnce(q, actor, ccrId, comment);
+        const once = () => confirmOnce(q, toConfirm, actor, ccrId, comment);
         for (let attempt = 1; attempt <= OPTIMISTIC_TRIES; attempt++) {
           try {
             return await once();
@@ -264,7 +271,7 @@ export function topupsServiceFactory({ db }: { db: Db }) {
         // record and its wallet first; then what the next read sees holds.
         const locked = async (trx: Db) => {
           await lockTopupAndWallet(trx, ccrId);
-          return confirmOnce(trx, actor, ccrId, comment);
+          return confirmOnce(trx, toConfirm, actor, ccrId, comment);
         };
         return q.isTransaction ? locked(q) : inTransaction(db, locked);
       }),

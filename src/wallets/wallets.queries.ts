@@ -33,53 +33,68 @@ export async function pointStaff(q: Db, pointId: string): Promise<string[]> {
   return rows[0]!.staff;
 }
 
+export interface TopupContextKey {
+  driverId: string;
+  pointId: string;
+  collectorId: string;
+}
+
+export interface TopupContext {
+  now: Date;
+  wallet_id: string | null;
+  currency: string | null;
+  wallet_account: bigint | null;
+  point_id: string | null;
+  point_active: boolean | null;
+  point_account: bigint | null;
+  staff: string[];
+  collector_id: string | null;
+  collector_role: Role | null;
+  collector_activo: boolean | null;
+}
+
 /**
- * Everything a new cash top-up is checked against, in one round trip (each
- * one costs the server more than the lookup itself): the wallet, the point,
- * its cash account in the wallet's currency if it exists yet, its staff,
- * the collector, and the time, which the top-up's rows are stamped with.
+ * Everything a new cash top-up is checked against, for each of several
+ * top-ups in one round trip (each costs the server more than the lookup
+ * itself; see core/batched-read.ts): the wallet, the point, its cash
+ * account in the wallet's currency if it exists yet, its staff, the
+ * collector, and the time, which the top-up's rows are stamped with.
  */
-export async function topupContext(q: Db, driverId: string, pointId: string, collectorId: string) {
-  const { rows } = await sql<{
-    now: Date;
-    wallet_id: string | null;
-    currency: string | null;
-    wallet_account: bigint | null;
-    point_id: string | null;
-    point_active: boolean | null;
-    point_account: bigint | null;
-    staff: string[];
-    collector_id: string | null;
-    collector_role: Role | null;
-    collector_activo: boolean | null;
-  }>`/*prepare*/
+export async function topupContexts(q: Db, keys: TopupContextKey[]): Promise<TopupContext[]> {
+  const { rows } = await sql<TopupContext>`/*prepare*/
     select now() as now,
            w.id as wallet_id, w.currency, w.account_id as wallet_account,
            p.id as point_id, p.is_active as point_active,
            (select a.id from ledger_accounts a where a.code = ${pointAccountCode(sql.ref('p.id'), sql.ref('w.currency'))}) as point_account,
            ${pointStaffIds(sql.ref('p.id'))} as staff,
            u.id as collector_id, u.role as collector_role, u.activo as collector_activo
-      from (select 1) as one
-      left join wallets w on w.driver_id = ${driverId}
-      left join cash_collection_points p on p.id = ${pointId}
-      left join users u on u.id = ${collectorId}`.execute(q);
-  return rows[0]!;
+      from unnest(${keys.map((k) => k.driverId)}::uuid[], ${keys.map((k) => k.pointId)}::uuid[], ${keys.map((k) => k.collectorId)}::uuid[])
+             with ordinality as k(driver_id, point_id, collector_id, n)
+      left join wallets w on w.driver_id = k.driver_id
+      left join cash_collection_points p on p.id = k.point_id
+      left join users u on u.id = k.collector_id
+     order by k.n`.execute(q);
+  return rows;
 }
 
+export type TopupToConfirm = TopupRow & { wallet_account: bigint; wallet_posted: bigint; staff: string[] };
+
 /**
- * A top-up record as a confirm needs it, read without locks: its wallet's
- * account and posted balance (the confirm's statement checks they still
- * hold, under its locks) and the point's staff.
+ * Top-up records as a confirm needs them, read without locks (one per id,
+ * undefined for none): its wallet's account and posted balance (the
+ * confirm's statement checks they still hold, under its locks) and the
+ * point's staff.
  */
-export async function topupToConfirm(q: Db, ccrId: string) {
-  const { rows } = await sql<TopupRow & { wallet_account: bigint; wallet_posted: bigint; staff: string[] }>`/*prepare*/
-    select c.*, w.account_id as wallet_account, a.posted as wallet_posted,
+export async function topupsToConfirm(q: Db, ccrIds: string[]): Promise<Array<TopupToConfirm | undefined>> {
+  const { rows } = await sql<TopupToConfirm & { n: bigint }>`/*prepare*/
+    select k.n, c.*, w.account_id as wallet_account, a.posted as wallet_posted,
            ${pointStaffIds(sql.ref('c.collection_point_id'))} as staff
-      from cash_collection_records c
+      from unnest(${ccrIds}::uuid[]) with ordinality as k(id, n)
+      join cash_collection_records c on c.id = k.id
       join wallets w on w.id = c.wallet_id
-      join ledger_accounts a on a.id = w.account_id
-     where c.id = ${ccrId}`.execute(q);
-  return rows[0];
+      join ledger_accounts a on a.id = w.account_id`.execute(q);
+  const byPosition = new Map(rows.map(({ n, ...row }) => [Number(n), row]));
+  return ccrIds.map((_, i) => byPosition.get(i + 1));
 }
 
 /**
