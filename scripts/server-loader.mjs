@@ -14,24 +14,30 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
 const filename = fileURLToPath(new URL('./server.cjs', import.meta.url));
-const source = readFileSync(filename, 'utf8');
 const cacheDir = fileURLToPath(new URL('../../node_modules/.cache/cash-ledger/', import.meta.url));
 const hash = (...parts) => createHash('sha1').update(parts.join('\0')).digest('hex').slice(0, 16);
-// V8 refuses a cache made under other flags (--max-semi-space-size among them): one per set of flags.
-const build = `server-${hash(process.version, source)}-`;
-const cacheFile = path.join(cacheDir, `${build}${hash(process.execArgv.join(' '))}.v8`);
-let cachedData;
-try {
-  cachedData = readFileSync(cacheFile);
-} catch {
-  cachedData = undefined;
+
+/** The bundle compiled with the cache, if there is one; the source and the cache are not kept once compiled. */
+function compile() {
+  const source = readFileSync(filename, 'utf8');
+  // V8 refuses a cache made under other flags (--max-semi-space-size among them): one per set of flags.
+  const build = `server-${hash(process.version, source)}-`;
+  const cacheFile = path.join(cacheDir, `${build}${hash(process.execArgv.join(' '))}.v8`);
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename, cachedData });
+  return { script, build, cacheFile, cached: cachedData !== undefined && !script.cachedDataRejected };
 }
 
-const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename, cachedData });
+const { script, build, cacheFile, cached } = compile();
 const module = { exports: {} };
 script.runInThisContext()(module.exports, createRequire(filename), module, filename, path.dirname(filename));
 
-if (!cachedData || script.cachedDataRejected) {
+if (!cached) {
   // Later, so the functions compiled while starting are in it. A read-only
   // install just starts without a cache.
   setTimeout(() => {
