@@ -1,7 +1,7 @@
 // dist/bin/server.js: runs the bundled server (server.cjs) through V8's
 // code cache. Compiling the bundle, and then each function it calls while
 // starting, was a fifth of an embedded restart; the cache holds that
-// compiled code, written once the first start has settled, so a restart
+// compiled code, written once the first start is ready, so a restart
 // reads it instead. The cache is keyed by the bundle's content (a rebuild
 // of the same sources reuses it); V8 itself refuses a cache that does not
 // match (another Node.js, other flags), and the server then starts as it
@@ -38,9 +38,9 @@ const module = { exports: {} };
 script.runInThisContext()(module.exports, createRequire(filename), module, filename, path.dirname(filename));
 
 if (!cached) {
-  // Later, so the functions compiled while starting are in it. A read-only
-  // install just starts without a cache.
-  setTimeout(() => {
+  // Once the service is ready (src/server.ts), so every function a start
+  // compiles is in it. A read-only install just starts without a cache.
+  process.once('cash-ledger:ready', () => {
     try {
       mkdirSync(cacheDir, { recursive: true });
       writeFileSync(`${cacheFile}.${process.pid}`, script.createCachedData());
@@ -50,5 +50,5 @@ if (!cached) {
     } catch {
       // no cache: the next start compiles again
     }
-  }, 3000).unref();
+  });
 }

@@ -90,7 +90,11 @@ async function main() {
     available = true;
     app.startBackground();
   };
-  const ready = () => app.log.info({ engine: database.engine, prefix: config.API_PREFIX || '/' }, 'service ready');
+  const ready = () => {
+    app.log.info({ engine: database.engine, prefix: config.API_PREFIX || '/' }, 'service ready');
+    // For the loader of the bundle (scripts/server-loader.mjs): what a start compiles is all compiled now.
+    process.emit('cash-ledger:ready' as never);
+  };
 
   if (database.engine === 'pglite') {
     await prepare();
