@@ -29,7 +29,7 @@ export default tseslint.config(
   {
     // Plain Node scripts (the TypeScript files get their globals from @types/node).
     files: ['**/*.mjs'],
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly', setTimeout: 'readonly' } },
+    languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly' } },
   },
   {
     rules: {
