@@ -317,6 +317,7 @@ export async function buildApp({ config, db, jwtSecret, logger = false, availabl
     refuseNewWrites() {
       writes.stop();
       recargas.abortQueued(shuttingDown());
+      wallets.topups.abortQueued(shuttingDown());
     },
   });
 }

@@ -11,7 +11,9 @@ import {
   accountBalance,
   createAccount,
   createPendingTransfer,
+  createPendingTransfers,
   postPendingTransfer,
+  postPendingTransfers,
   postTransfer,
   postTransfers,
   voidPendingTransfer,
@@ -112,6 +114,34 @@ test('two-phase: pending reserves, post moves once, void releases', async () => 
     );
   }
   assert.deepEqual(await accountBalance(db, wallet), w);
+  assert.equal((await runVerify(db, ledgerChecks)).ok, true);
+});
+
+test('pending transfers created and posted several at once, all or none', async () => {
+  const point = await account(null);
+  const w1 = await account();
+  const w2 = await account();
+  const [p1, p2, p3] = await createPendingTransfers(db, [
+    { debit: point, credit: w1, amount: 100n, kind: 'CASH_TOPUP', refId: 'a' },
+    { debit: point, credit: w2, amount: 200n, kind: 'CASH_TOPUP', refId: 'b' },
+    { debit: point, credit: w1, amount: 400n, kind: 'CASH_TOPUP', refId: 'c' },
+  ]);
+  assert.equal((await accountBalance(db, point)).pending_debits, 700n);
+  assert.equal((await accountBalance(db, w1)).pending_credits, 500n);
+
+  // One of them not pending (p1's completion comes later): none is posted.
+  const { ids } = await postPendingTransfers(db, [{ pendingId: p1! }, { pendingId: p3! }], 'CASH_TOPUP_POST');
+  assert.equal(ids.length, 2);
+  const completion = (await sql<{ id: bigint }>`select id from ledger_transfers where pending_id = ${p1!}`.execute(db)).rows[0]!.id;
+  const before = await Promise.all([point, w1, w2].map((id) => accountBalance(db, id)));
+  await assert.rejects(postPendingTransfers(db, [{ pendingId: p2! }, { pendingId: completion }], 'CASH_TOPUP_POST'), TransferRefusedError);
+  // One of them already posted: the unique index refuses the statement whole.
+  await assert.rejects(postPendingTransfers(db, [{ pendingId: p2! }, { pendingId: p1! }], 'CASH_TOPUP_POST'), PendingAlreadyResolvedError);
+  assert.deepEqual(await Promise.all([point, w1, w2].map((id) => accountBalance(db, id))), before);
+  assert.deepEqual(
+    [(await accountBalance(db, w1)).posted, (await accountBalance(db, w1)).pending_credits, (await accountBalance(db, w2)).pending_credits],
+    [500n, 0n, 200n],
+  );
   assert.equal((await runVerify(db, ledgerChecks)).ok, true);
 });
 

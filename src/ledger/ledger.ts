@@ -33,10 +33,10 @@ export class InsufficientFundsError extends Error {
 /** What the statement could not find: accounts missing (or in different currencies), or no pending transfer of that id. */
 export class TransferRefusedError extends Error {}
 
-/** The pending transfer was already posted or voided. */
+/** A pending transfer (one of these) was already posted or voided. */
 export class PendingAlreadyResolvedError extends Error {
-  constructor(readonly pendingId: bigint) {
-    super(`pending transfer ${pendingId} is already resolved`);
+  constructor(readonly pendingIds: bigint[]) {
+    super(`pending transfer ${pendingIds.join(' or ')} is already resolved`);
   }
 }
 
@@ -106,8 +106,9 @@ export interface Composed {
   /** Posted balances accounts must still have, as read beforehand (else StaleBalanceError). */
   expect?: ReadonlyMap<bigint, bigint>;
   /**
-   * CTEs written with the transfer: they read `ledger_ins(id)`, the new
-   * transfer ids, and must write nothing when it has no row.
+   * CTEs written with the transfers: they read `ledger_ins(id, ref_id)`, the
+   * new transfers (a resolution has its pending transfer's ref_id), and must
+   * write nothing when it has no row.
    */
   then?: RawBuilder<unknown>;
 }
@@ -172,9 +173,10 @@ async function applyDeltas(
              pending_debits = a.pending_debits + d.dpd,
              pending_credits = a.pending_credits + d.dpc
         from ledger_d d
-       -- After the transfer rows (whose insert decides on ok): a second
-       -- resolution of a pending transfer fails on its unique index first.
-       where a.id = d.id and exists (select from ledger_ins)
+       -- After every transfer row (whose insert decides on ok; count, not
+       -- exists, which would stop at the first): a second resolution of a
+       -- pending transfer fails on its unique index first.
+       where a.id = d.id and (select count(*) from ledger_ins) > 0
       returning a.id, a.posted
     )
     ${then ? sql`, ${then}` : sql``}
@@ -243,7 +245,7 @@ const insertRows = (rows: TransferRow[]) => (ok: RawBuilder<unknown>) => {
                            ${t('amount')}::text[]::bigint[], ${t('phase')}::text[], ${t('pending_id')}::text[]::bigint[],
                            ${t('kind')}::text[], ${t('ref_type')}::text[], ${t('ref_id')}::text[], ${t('user_id')}::text[]::uuid[])
        where ${ok}
-      returning id`;
+      returning id, ref_id`;
 };
 
 /**
@@ -307,12 +309,19 @@ export async function postTransfer(q: Db, spec: TransferSpec, composed?: Compose
 
 /** Reserves an amount: counts against the debit account's floor, credits nothing yet. */
 export async function createPendingTransfer(q: Db, spec: TransferSpec, composed?: Composed): Promise<bigint> {
-  check(spec);
+  return (await createPendingTransfers(q, [spec], composed))[0]!;
+}
+
+/** Reserves several amounts at once, all or none (one statement): their ids, in no particular order. */
+export async function createPendingTransfers(q: Db, specs: TransferSpec[], composed?: Composed): Promise<bigint[]> {
   const deltas = new Map<bigint, Delta>();
-  add(deltas, spec.debit, { pendingDebits: spec.amount });
-  add(deltas, spec.credit, { pendingCredits: spec.amount });
-  const { ids } = await applyDeltas(q, { deltas: deltasOf(deltas), insert: insertRows([row(spec, 'PENDING')]) }, composed);
-  return ids[0]!;
+  for (const spec of specs) {
+    check(spec);
+    add(deltas, spec.debit, { pendingDebits: spec.amount });
+    add(deltas, spec.credit, { pendingCredits: spec.amount });
+  }
+  const { ids } = await applyDeltas(q, { deltas: deltasOf(deltas), insert: insertRows(specs.map((s) => row(s, 'PENDING'))) }, composed);
+  return ids;
 }
 
 export interface Resolver {
@@ -320,45 +329,69 @@ export interface Resolver {
   userId?: string | null;
 }
 
+/** A pending transfer to resolve and who resolves it. */
+export interface Resolution {
+  pendingId: bigint;
+  userId?: string | null;
+}
+
 /**
- * Posts or voids a pending transfer in one statement: its resolution row is
- * copied from it. The unique index over pending_id makes a second
- * resolution fail whole (after waiting for the first's commit), so a
- * pending transfer moves money at most once whatever the callers do.
+ * Posts or voids pending transfers in one statement, all or none: each
+ * resolution row is copied from its pending transfer. The unique index over
+ * pending_id makes a second resolution fail whole (after waiting for the
+ * first's commit), so a pending transfer moves money at most once whatever
+ * the callers do.
  */
-async function resolvePending(q: Db, pendingId: bigint, phase: 'POST' | 'VOID', by: Resolver, composed?: Composed) {
+async function resolvePending(q: Db, resolutions: Resolution[], phase: 'POST' | 'VOID', kind: string, composed?: Composed) {
   const posts = sql`case when ${phase} = 'POST' then p.amount else 0 end`;
   try {
     const { ids, balances } = await applyDeltas(
       q,
       {
-        pre: sql`ledger_p as (select * from ledger_transfers where id = ${pendingId} and phase = 'PENDING')`,
-        deltas: sql`select p.debit_account_id, -${posts}, -p.amount, 0::bigint from ledger_p p
-                    union all
-                    select p.credit_account_id, ${posts}, 0::bigint, -p.amount from ledger_p p`,
+        pre: sql`ledger_p as (
+          select t.*, r.by_user
+            from unnest(${text(resolutions.map((r) => r.pendingId))}::text[]::bigint[], ${resolutions.map((r) => r.userId ?? null)}::uuid[]) as r(id, by_user)
+            join ledger_transfers t on t.id = r.id and t.phase = 'PENDING'
+        )`,
+        deltas: sql`select id, sum(dp)::bigint, sum(dpd)::bigint, sum(dpc)::bigint
+                      from (select p.debit_account_id as id, -${posts} as dp, -p.amount as dpd, 0::bigint as dpc from ledger_p p
+                            union all
+                            select p.credit_account_id, ${posts}, 0::bigint, -p.amount from ledger_p p) ledger_pd
+                     group by id`,
         insert: (ok) => sql`
           insert into ledger_transfers (debit_account_id, credit_account_id, amount, phase, pending_id, kind, ref_type, ref_id, user_id)
-          select p.debit_account_id, p.credit_account_id, p.amount, ${phase}, p.id, ${by.kind}, p.ref_type, p.ref_id, ${by.userId ?? null}::uuid
+          select p.debit_account_id, p.credit_account_id, p.amount, ${phase}, p.id, ${kind}, p.ref_type, p.ref_id, p.by_user
             from ledger_p p
-           where ${ok}
-          returning id`,
+           where ${ok} and (select count(*) from ledger_p) = ${resolutions.length}
+          returning id, ref_id`,
       },
       composed,
     );
-    return { id: ids[0]!, balances };
+    return { ids, balances };
   } catch (err) {
-    if (isUniqueViolation(err, 'ledger_transfers_pending_once')) throw new PendingAlreadyResolvedError(pendingId);
-    // ledger_p found no row, so there were no accounts to find.
-    if (err instanceof TransferRefusedError) throw new TransferRefusedError(`transfer ${pendingId} is not a pending transfer`, { cause: err });
+    const ids = resolutions.map((r) => r.pendingId);
+    if (isUniqueViolation(err, 'ledger_transfers_pending_once')) throw new PendingAlreadyResolvedError(ids);
+    // An id is not a pending transfer: nothing was resolved.
+    if (err instanceof TransferRefusedError) throw new TransferRefusedError(`transfer ${ids.join(' or ')} is not a pending transfer`, { cause: err });
     throw err;
   }
 }
 
+const one = async (p: Promise<{ ids: bigint[]; balances: Balances }>) => {
+  const { ids, balances } = await p;
+  return { id: ids[0]!, balances };
+};
+
 /** Completes a pending transfer: the reserved amount moves. */
-export const postPendingTransfer = (q: Db, pendingId: bigint, by: Resolver, composed?: Composed) => resolvePending(q, pendingId, 'POST', by, composed);
+export const postPendingTransfer = (q: Db, pendingId: bigint, by: Resolver, composed?: Composed) =>
+  one(resolvePending(q, [{ pendingId, userId: by.userId }], 'POST', by.kind, composed));
+
+/** Completes several pending transfers, all or none (one statement): their resolutions' ids in no particular order. */
+export const postPendingTransfers = (q: Db, resolutions: Resolution[], kind: string, composed?: Composed) => resolvePending(q, resolutions, 'POST', kind, composed);
 
 /** Releases a pending transfer: nothing moves. */
-export const voidPendingTransfer = (q: Db, pendingId: bigint, by: Resolver, composed?: Composed) => resolvePending(q, pendingId, 'VOID', by, composed);
+export const voidPendingTransfer = (q: Db, pendingId: bigint, by: Resolver, composed?: Composed) =>
+  one(resolvePending(q, [{ pendingId, userId: by.userId }], 'VOID', by.kind, composed));
 
 /** Posted and available (posted − pending debits) balance of an account. */
 export async function accountBalance(trx: Db, id: bigint) {

@@ -12,14 +12,11 @@ import {
   GuardRefusedError,
   PendingAlreadyResolvedError,
   StaleBalanceError,
-  createPendingTransfer,
-  postPendingTransfer,
   voidPendingTransfer,
 } from '../ledger/ledger.js';
 import { walletError } from './wallets.errors.js';
 import {
   lockTopupAndWallet,
-  pendingTopupGuard,
   pointAccount,
   pointStaff,
   toTopup,
@@ -29,8 +26,9 @@ import {
   type TopupToConfirm,
 } from './wallets.queries.js';
 import type { ConfirmedTopup, Topup, TopupListItem } from './wallets.schemas.js';
-import { insertEvents, recordEvents } from '../core/events.js';
-import { confirmedEvent, topupEvent } from './wallets.events.js';
+import { recordEvents } from '../core/events.js';
+import { topupEvent } from './wallets.events.js';
+import { topupWriters, type TopupWriters } from './topups.writes.js';
 
 // Two-phase cash top-ups (API.md §4): create = a pending point → wallet
 // transfer; confirm posts it (the wallet is credited, one movement); cancel
@@ -40,7 +38,9 @@ import { confirmedEvent, topupEvent } from './wallets.events.js';
 // A create or a confirm is a read and one statement that writes everything
 // (the ledger's, with the business rows and the event composed in): with no
 // Idempotency-Key it needs no transaction, and each round trip saved counts
-// (this path's cost was its round trips, not its statements).
+// (this path's cost was its round trips). The reads of requests arriving
+// together share a query (core/batched-read.ts), their writes a statement
+// (topups.writes.ts).
 
 /** How many times a confirm reads and tries before it locks first. */
 const OPTIMISTIC_TRIES = 3;
@@ -115,6 +115,7 @@ const toListItem = (r: TopupRow & { driver_name: string; point_name: string; col
 });
 
 type ReadToConfirm = (q: Db, ccrId: string) => Promise<TopupToConfirm | undefined>;
+type WriteConfirm = TopupWriters['confirm'];
 
 /** What a confirm read changed before its statement could lock it: another confirm, a cancel, a debit. */
 const changedUnder = (err: unknown) => err instanceof GuardRefusedError || err instanceof StaleBalanceError;
@@ -124,50 +125,21 @@ const changedUnder = (err: unknown) => err instanceof GuardRefusedError || err i
  * the accounts) and writes only if what was read still holds: the record
  * pending, the wallet's balance (its movement and event name it).
  */
-async function confirmOnce(q: Db, read: ReadToConfirm, actor: Actor, ccrId: string, comment: string | undefined): Promise<ConfirmedTopup> {
+async function confirmOnce(q: Db, read: ReadToConfirm, write: WriteConfirm, actor: Actor, ccrId: string, comment: string | undefined) {
   const record = checkOpen(await read(q, ccrId));
-  const now = new Date();
-  const previousBalance = record.wallet_posted;
-  const newBalance = previousBalance + record.amount;
-  const row: TopupRow = { ...record, status: 'completed', confirmed_at: now, confirmed_by_user_id: actor.id, confirm_comment: comment ?? null, updated_at: now };
-  const confirmed: ConfirmedTopup = { ...toTopup(row), status: 'completed', previousBalance, newBalance, confirmedAt: now, confirmedByUserId: actor.id };
-  const written = sql`exists (select from ledger_ins)`;
-  await resolved(() =>
-    postPendingTransfer(
-      q,
-      record.pending_transfer_id,
-      { kind: 'wallet_cash_topup_confirm', userId: actor.id },
-      {
-        guard: pendingTopupGuard(record.id),
-        expect: new Map([[record.wallet_account, previousBalance]]),
-        then: sql`
-          r as (
-            update cash_collection_records
-               set status = 'completed', confirmed_at = ${now}, confirmed_by_user_id = ${actor.id}, confirm_comment = ${row.confirm_comment},
-                   updated_at = ${now}
-             where id = ${record.id} and ${written}
-          ),
-          t as (update wallet_transactions set status = 'completed', updated_at = ${now} where id = ${record.transaction_id} and ${written}),
-          w as (update wallets set updated_at = ${now} where id = ${record.wallet_id} and ${written}),
-          m as (
-            insert into wallet_movements (id, wallet_id, transaction_id, type, amount, previous_balance, new_balance, note, ledger_transfer_id)
-            -- Empty notes are no notes (API.md §4): the description stands in.
-            select ${randomUUID()}, ${record.wallet_id}, ${record.transaction_id}, 'cash_topup', ${record.amount}, ${previousBalance},
-                   ${newBalance}, ${record.notes || record.description}, id
-              from ledger_ins
-          ),
-          e as (${insertEvents([confirmedEvent(confirmed, record.staff)], written)})`,
-      },
-    ),
-  );
-  return confirmed;
+  return resolved(() => write(q, { actorId: actor.id, record, comment }));
 }
 
 export function topupsServiceFactory({ db }: { db: Db }) {
   // Their reads, batched when several arrive together (with no Idempotency-Key, on the pool).
   const contextOf = batchedRead(db, topupContexts);
   const toConfirm = batchedRead(db, topupsToConfirm);
+  // Their writes, group-committed (topups.writes.ts).
+  const writes = topupWriters(db);
   return {
+    /** Fails the writes still waiting for a batch (a shutdown's time is up): they wrote nothing. */
+    abortQueued: (error: unknown) => writes.abortQueued(error),
+
     create: (actor: Actor, driverId: string, input: NewTopup, idem?: Idempotency<Topup>) =>
       runIdempotentStatement(db, idem, async (q) => {
         // Order of refusals: 404s, then the 400s that need what was looked
@@ -195,71 +167,40 @@ export function topupsServiceFactory({ db }: { db: Db }) {
         }
         if (!found.point_active) throw walletError('COLLECTION_POINT_INACTIVE', 'Collection point is inactive');
 
-        const { amount } = input;
-        const id = randomUUID();
-        const transactionId = randomUUID();
-        const row: Omit<TopupRow, 'pending_transfer_id'> = {
-          id,
-          driver_id: driverId,
-          wallet_id: found.wallet_id,
-          transaction_id: transactionId,
-          collection_point_id: found.point_id,
-          collected_by_user_id: found.collector_id,
-          amount,
-          currency,
-          status: 'pending',
-          notes: input.notes ?? null,
-          description: input.description ?? null,
-          metadata: (input.metadata ?? null) as TopupRow['metadata'],
-          created_by_user_id: actor.id,
-          created_at: found.now,
-          updated_at: found.now,
-          confirmed_at: null,
-          confirmed_by_user_id: null,
-          confirm_comment: null,
-          cancelled_at: null,
-          cancelled_by_user_id: null,
-          cancel_reason: null,
-        };
-        const topup = toTopup(row);
-        // One statement: the pending transfer, the wallet transaction, the record and the event.
-        await createPendingTransfer(
-          q,
-          {
-            debit: found.point_account ?? (await pointAccount(q, found.point_id, currency)),
-            credit: found.wallet_account!,
-            amount,
-            kind: 'wallet_cash_topup',
-            refType: 'cash_collection_record',
-            refId: id,
-            userId: actor.id,
+        const now = found.now;
+        return writes.create(q, {
+          row: {
+            id: randomUUID(),
+            driver_id: driverId,
+            wallet_id: found.wallet_id,
+            transaction_id: randomUUID(),
+            collection_point_id: found.point_id,
+            collected_by_user_id: found.collector_id,
+            amount: input.amount,
+            currency,
+            status: 'pending',
+            notes: input.notes ?? null,
+            description: input.description ?? null,
+            metadata: (input.metadata ?? null) as TopupRow['metadata'],
+            created_by_user_id: actor.id,
+            created_at: now,
+            updated_at: now,
+            confirmed_at: null,
+            confirmed_by_user_id: null,
+            confirm_comment: null,
+            cancelled_at: null,
+            cancelled_by_user_id: null,
+            cancel_reason: null,
           },
-          {
-            then: sql`
-              t as (
-                insert into wallet_transactions (id, wallet_id, type, status, amount, currency, description, created_by, created_at, updated_at)
-                select ${transactionId}, ${found.wallet_id}, 'cash_topup', 'pending', ${amount}, ${currency}, ${row.description}, ${actor.id},
-                       ${found.now}, ${found.now}
-                  from ledger_ins
-              ),
-              r as (
-                insert into cash_collection_records (id, driver_id, wallet_id, transaction_id, collection_point_id, collected_by_user_id, amount,
-                                                     currency, notes, description, metadata, pending_transfer_id, created_by_user_id,
-                                                     created_at, updated_at)
-                select ${id}, ${driverId}, ${found.wallet_id}, ${transactionId}, ${found.point_id}, ${found.collector_id}, ${amount},
-                       ${currency}, ${row.notes}, ${row.description}, ${input.metadata === undefined ? null : JSON.stringify(input.metadata)}::jsonb,
-                       ledger_ins.id, ${actor.id}, ${found.now}, ${found.now}
-                  from ledger_ins
-              ),
-              e as (${insertEvents([topupEvent('wallet.topup.pending', topup, found.staff)], sql`exists (select from ledger_ins)`)})`,
-          },
-        );
-        return topup;
+          debit: found.point_account ?? (await pointAccount(q, found.point_id, currency)),
+          credit: found.wallet_account!,
+          staff: found.staff,
+        });
       }),
 
     confirm: (actor: Actor, ccrId: string, comment: string | undefined, idem?: Idempotency<ConfirmedTopup>) =>
       runIdempotentStatement(db, idem, async (q): Promise<ConfirmedTopup> => {
-        const once = () => confirmOnce(q, toConfirm, actor, ccrId, comment);
+        const once = () => confirmOnce(q, toConfirm, writes.confirm, actor, ccrId, comment);
         for (let attempt = 1; attempt <= OPTIMISTIC_TRIES; attempt++) {
           try {
             return await once();
@@ -271,7 +212,7 @@ export function topupsServiceFactory({ db }: { db: Db }) {
         // record and its wallet first; then what the next read sees holds.
         const locked = async (trx: Db) => {
           await lockTopupAndWallet(trx, ccrId);
-          return confirmOnce(trx, toConfirm, actor, ccrId, comment);
+          return confirmOnce(trx, toConfirm, writes.confirm, actor, ccrId, comment);
         };
         return q.isTransaction ? locked(q) : inTransaction(db, locked);
       }),

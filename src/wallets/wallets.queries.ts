@@ -98,20 +98,23 @@ export async function topupsToConfirm(q: Db, ccrIds: string[]): Promise<Array<To
 }
 
 /**
- * The guard of a confirm's statement (ledger Composed): the record, still
- * pending, and its wallet row, locked in that order (then the ledger's
- * accounts), as every writer of a wallet locks them.
+ * The guard of confirms' statement (ledger Composed): every record still
+ * pending, with its wallet row, locked in that order (records, then
+ * wallets, each in id order; then the ledger's accounts), as every writer
+ * of a wallet locks them. It has a row only when all are there.
  */
-export const pendingTopupGuard = (ccrId: string) => sql`
-    guard as (
+export const pendingTopupsGuard = (ccrIds: string[]) => sql`
+    guard_rows as (
       select c.id from cash_collection_records c join wallets w on w.id = c.wallet_id
-       where c.id = ${ccrId} and c.status = 'pending'
+       where c.id = any(${ccrIds}::uuid[]) and c.status = 'pending'
+       order by c.id
          for no key update of c, w
-    )`;
+    ),
+    guard as (select count(*) from guard_rows having count(*) = ${ccrIds.length})`;
 
 /** The guard's locks taken ahead, in a transaction: a pending record and its wallet row (nothing when it is not pending). */
 export async function lockTopupAndWallet(q: Db, ccrId: string): Promise<void> {
-  await sql`/*prepare*/ with ${pendingTopupGuard(ccrId)} select id from guard`.execute(q);
+  await sql`/*prepare*/ with ${pendingTopupsGuard([ccrId])} select id from guard_rows`.execute(q);
 }
 
 export async function walletOfDriver(db: Db, driverId: string): Promise<WalletRow> {
