@@ -3,7 +3,15 @@ import { sql } from 'kysely';
 import { insertEvents } from '../core/events.js';
 import type { Db } from '../db/transaction.js';
 import { groupCommit, type Outcome } from '../ledger/group-commit.js';
-import { GuardRefusedError, InsufficientFundsError, StaleBalanceError, TransferRefusedError, createPendingTransfers, postPendingTransfers } from '../ledger/ledger.js';
+import {
+  GuardRefusedError,
+  InsufficientFundsError,
+  PendingAlreadyResolvedError,
+  StaleBalanceError,
+  TransferRefusedError,
+  createPendingTransfers,
+  postPendingTransfers,
+} from '../ledger/ledger.js';
 import { confirmedEvent, topupEvent } from './wallets.events.js';
 import { pendingTopupsGuard, toTopup, type TopupRow, type TopupToConfirm } from './wallets.queries.js';
 import type { ConfirmedTopup, Topup } from './wallets.schemas.js';
@@ -141,9 +149,13 @@ export async function writeConfirms(q: Db, jobs: ConfirmJob[]): Promise<Confirme
   return confirmed;
 }
 
-/** What refuses a whole statement because of one of its jobs: the ledger's decision, made under its locks. */
+/** What refuses a whole statement because of one of its jobs (the ledger's decision under its locks, or its unique index): nothing was written. */
 const refusal = (err: unknown) =>
-  err instanceof GuardRefusedError || err instanceof StaleBalanceError || err instanceof InsufficientFundsError || err instanceof TransferRefusedError;
+  err instanceof GuardRefusedError ||
+  err instanceof StaleBalanceError ||
+  err instanceof InsufficientFundsError ||
+  err instanceof TransferRefusedError ||
+  err instanceof PendingAlreadyResolvedError;
 
 const settled = <R>(p: Promise<R>): Promise<Outcome<R>> => p.then((value) => ({ ok: true as const, value }), (error: unknown) => ({ ok: false as const, error }));
 
@@ -178,18 +190,18 @@ export function topupWriters(db: Db) {
     // wallet changed since it read it).
     async processBatch(q, jobs) {
       const wallets = new Set<string>();
-      const now: number[] = [];
+      const firsts: number[] = [];
       jobs.forEach((j, i) => {
         if (wallets.has(j.record.wallet_id)) return;
         wallets.add(j.record.wallet_id);
-        now.push(i);
+        firsts.push(i);
       });
       const outcomes: Array<Outcome<ConfirmedTopup>> = jobs.map((j) => ({ ok: false, error: new StaleBalanceError(j.record.wallet_account) }));
       const done = await confirmAll(
         q,
-        now.map((i) => jobs[i]!),
+        firsts.map((i) => jobs[i]!),
       );
-      now.forEach((i, k) => (outcomes[i] = done[k]!));
+      firsts.forEach((i, k) => (outcomes[i] = done[k]!));
       return outcomes;
     },
   });
