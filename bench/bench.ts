@@ -14,8 +14,9 @@
 // and the mixed load (bench/mixed.ts): 64 cashiers on 64 sessions across
 // the three operators, with wallet top-ups and confirms alongside.
 //
-// The raw baseline (bench/raw.ts), first: the same ledger transaction, one
-// per sale, straight on the database, at 16 and 64; BENCH_RAW names where:
+// The raw baseline (bench/raw.ts), each run right before the service's at
+// the same concurrency: the same ledger transaction, one per sale,
+// straight on the database, at 16 and 64; BENCH_RAW names where:
 // the PostgreSQL URL the server uses (a scratch database is made beside it),
 // or `embedded` (PGlite in this process, for a server on the embedded
 // engine). The summary prints each target of issue 19 as a ratio of two
@@ -103,14 +104,18 @@ const memory = (): { rss: number; peak: number } | null => {
 };
 const idleMemory = memory();
 
-// The raw baseline first, while the server is idle.
+// The raw baseline, set up now; each of its runs goes right before the
+// service's run at the same concurrency (the machine's speed drifts within
+// minutes: each ratio compares neighbours).
 const rawTarget = process.env.BENCH_RAW;
-let raw: RawResult[] = [];
-if (rawTarget) {
-  raw = rawTarget === 'embedded' ? await rawEmbedded([16, 64], seconds) : await rawOnPostgres(rawTarget, [16, 64], seconds);
-  for (const r of raw) console.log(`raw baseline (${rawTarget === 'embedded' ? 'PGlite' : 'PostgreSQL'}, one transaction per sale) c=${r.connections}: ${r.rps} sales/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
-} else {
-  console.log('(no raw baseline: set BENCH_RAW to the server\'s DATABASE_URL, or to embedded)');
+const baseline = rawTarget ? await (rawTarget === 'embedded' ? rawEmbedded() : rawOnPostgres(rawTarget, 64)) : null;
+if (!baseline) console.log('(no raw baseline: set BENCH_RAW to the server\'s DATABASE_URL, or to embedded)');
+const raw: RawResult[] = [];
+async function rawAt(connections: number) {
+  if (!baseline) return;
+  const r = await baseline.at(connections, seconds);
+  raw.push(r);
+  console.log(`raw baseline (${rawTarget === 'embedded' ? 'PGlite' : 'PostgreSQL'}, one transaction per sale) c=${r.connections}: ${r.rps} sales/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
 }
 
 async function run(scenario: string, connections: number, opts: autocannon.Options) {
@@ -148,8 +153,10 @@ const soldBefore = await salesCount();
 const sale = JSON.stringify({ operadora: 'Tigo', numero_cliente: '78945612', monto: 1, id_caja_sesion: sessionId });
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 for (const c of [1, 16, 64]) {
+  if (c > 1) await rawAt(c);
   await run('top-up', c, { url: '/recargas/cliente', method: 'POST', headers, body: sale });
 }
+await baseline?.close();
 // The same with 50 sockets listening and a webhook receiving every sale:
 // once as 50 back-office screens (an Administrador's token: every event),
 // once as 50 POS screens (an Operador's: its own sessions' events, the

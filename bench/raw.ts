@@ -118,11 +118,10 @@ async function drive(take: () => Promise<{ q: Query; release(): void }>, seed: S
   return { connections, rps: Math.round(latencies.length / elapsed), p50: pct(50), p99: pct(99), sales };
 }
 
-/** drive at each concurrency in turn. */
-async function driveEach(take: () => Promise<{ q: Query; release(): void }>, seed: Seed, concurrencies: number[], seconds: number): Promise<RawResult[]> {
-  const results: RawResult[] = [];
-  for (const c of concurrencies) results.push(await drive(take, seed, c, seconds));
-  return results;
+/** A raw baseline set up and ready: `at` drives it at a concurrency for some seconds; `close` drops it. */
+export interface RawBaseline {
+  at(connections: number, seconds: number): Promise<RawResult>;
+  close(): Promise<void>;
 }
 
 /** Migrates and seeds the scratch database through the service itself. */
@@ -153,59 +152,63 @@ async function seed(database: Awaited<ReturnType<typeof openMigratedDatabase>>):
   }
 }
 
-/** The raw baseline on a fresh database next to `url` (dropped afterwards), at each concurrency. */
-export async function rawOnPostgres(url: string, concurrencies: number[], seconds: number): Promise<RawResult[]> {
+/** The raw baseline on a fresh database next to `url` (dropped by close), for up to `maxConnections` clients. */
+export async function rawOnPostgres(url: string, maxConnections: number): Promise<RawBaseline> {
   const name = `bench_raw_${process.pid}_${Date.now()}`;
   const at = (db: string) => Object.assign(new URL(url), { pathname: `/${db}` }).toString();
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  await admin.query(`create database ${name}`);
-  try {
-    const database = await openMigratedDatabase({ url: at(name) });
-    const s = await seed(database).finally(() => database.close());
-    const pool = new pg.Pool({ connectionString: at(name), max: Math.max(...concurrencies) });
-    pool.on('error', () => {}); // idle clients of the scratch database, ended by its drop
-    try {
-      const take = async () => {
-        const client = await pool.connect();
-        // Named statements: prepared once per connection, as a careful hand-written service would.
-        const q: Query = async (text, values, n) => (await client.query(n ? { name: n, text, values } : { text, values })).rows;
-        return { q, release: () => client.release() };
-      };
-      return await driveEach(take, s, concurrencies, seconds);
-    } finally {
-      await pool.end();
-    }
-  } finally {
+  const drop = async () => {
     await admin.query(`drop database if exists ${name} with (force)`).catch(() => {});
     await admin.end();
+  };
+  try {
+    await admin.query(`create database ${name}`);
+    const database = await openMigratedDatabase({ url: at(name) });
+    const s = await seed(database).finally(() => database.close());
+    const pool = new pg.Pool({ connectionString: at(name), max: maxConnections });
+    pool.on('error', () => {}); // idle clients of the scratch database, ended by its drop
+    const take = async () => {
+      const client = await pool.connect();
+      // Named statements: prepared once per connection, as a careful hand-written service would.
+      const q: Query = async (text, values, n) => (await client.query(n ? { name: n, text, values } : { text, values })).rows;
+      return { q, release: () => client.release() };
+    };
+    return {
+      at: (connections, seconds) => drive(take, s, connections, seconds),
+      close: () => pool.end().finally(drop),
+    };
+  } catch (err) {
+    await drop();
+    throw err;
   }
 }
 
-/** The raw baseline on PGlite in this process, on a temporary data directory (removed afterwards). */
-export async function rawEmbedded(concurrencies: number[], seconds: number): Promise<RawResult[]> {
+/** The raw baseline on PGlite in this process, on a temporary data directory (removed by close). */
+export async function rawEmbedded(): Promise<RawBaseline> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-raw-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
   try {
     const database = await openMigratedDatabase({ dataDir: dir });
     const s = await seed(database).finally(() => database.close());
     const { PGlite } = await import('@electric-sql/pglite');
     const lite = await PGlite.create(path.join(dir, 'pgdata'));
-    try {
-      // One statement at a time: a client holds the engine from BEGIN to COMMIT.
-      const q: Query = async (text, values) => (await lite.query<Record<string, unknown>>(text, values)).rows;
-      let queue: Promise<unknown> = Promise.resolve();
-      const take = async () => {
-        let release!: () => void;
-        const turn = queue;
-        queue = new Promise<void>((r) => (release = r));
-        await turn;
-        return { q, release };
-      };
-      return await driveEach(take, s, concurrencies, seconds);
-    } finally {
-      await lite.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    // One statement at a time: a client holds the engine from BEGIN to COMMIT.
+    const q: Query = async (text, values) => (await lite.query<Record<string, unknown>>(text, values)).rows;
+    let queue: Promise<unknown> = Promise.resolve();
+    const take = async () => {
+      let release!: () => void;
+      const turn = queue;
+      queue = new Promise<void>((r) => (release = r));
+      await turn;
+      return { q, release };
+    };
+    return {
+      at: (connections, seconds) => drive(take, s, connections, seconds),
+      close: () => lite.close().finally(remove),
+    };
+  } catch (err) {
+    remove();
+    throw err;
   }
 }

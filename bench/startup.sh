@@ -11,7 +11,7 @@ DATA=$(mktemp -d)
 trap 'rm -rf "$DATA"' EXIT
 for run in first restart restart; do
   start=$(date +%s%N)
-  PORT=$PORT DATA_DIR=$DATA LOG_LEVEL=warn node --max-semi-space-size=2 "$SERVER_JS" >/dev/null 2>&1 &
+  PORT=$PORT DATA_DIR=$DATA LOG_LEVEL=warn node --max-semi-space-size=2 --v8-pool-size=1 "$SERVER_JS" >/dev/null 2>&1 &
   pid=$!
   until curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null 2>&1; do sleep 0.02; done
   ready=$(date +%s%N)

@@ -86,7 +86,7 @@ async function runScenario(engine: 'postgres' | 'pglite', opsTarget: number, cra
   let child: ChildProcess | undefined;
   let up: Promise<void> = Promise.resolve();
   const start = async () => {
-    child = spawn(process.execPath, ['--max-semi-space-size=2', 'dist/bin/server.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    child = spawn(process.execPath, ['--max-semi-space-size=2', '--v8-pool-size=1', 'dist/bin/server.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     for (let i = 0; i < 300; i++) {
       try {
         const r = await fetch(`${base}/ready`);
