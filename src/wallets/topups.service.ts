@@ -167,7 +167,6 @@ export function topupsServiceFactory({ db }: { db: Db }) {
         }
         if (!found.point_active) throw walletError('COLLECTION_POINT_INACTIVE', 'Collection point is inactive');
 
-        const now = found.now;
         return writes.create(q, {
           row: {
             id: randomUUID(),
@@ -183,8 +182,8 @@ export function topupsServiceFactory({ db }: { db: Db }) {
             description: input.description ?? null,
             metadata: (input.metadata ?? null) as TopupRow['metadata'],
             created_by_user_id: actor.id,
-            created_at: now,
-            updated_at: now,
+            created_at: found.now,
+            updated_at: found.now,
             confirmed_at: null,
             confirmed_by_user_id: null,
             confirm_comment: null,

@@ -99,9 +99,9 @@ export async function topupsToConfirm(q: Db, ccrIds: string[]): Promise<Array<To
 
 /**
  * The guard of confirms' statement (ledger Composed): every record still
- * pending, with its wallet row, locked in that order (records, then
- * wallets, each in id order; then the ledger's accounts), as every writer
- * of a wallet locks them. It has a row only when all are there.
+ * pending, with its wallet row, locked in that order (record by record in
+ * id order, each then its wallet; then the ledger's accounts), as every
+ * writer of a wallet locks them. It has a row only when all are there.
  */
 export const pendingTopupsGuard = (ccrIds: string[]) => sql`
     guard_rows as (
