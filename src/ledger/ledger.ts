@@ -127,7 +127,8 @@ export class StaleBalanceError extends Error {
   }
 }
 
-const text = (values: ReadonlyArray<bigint | null>) => values.map((v) => (v === null ? null : String(v)));
+/** Bigints as a text[] parameter, cast in SQL (`::text[]::bigint[]`): exact on both engines. */
+export const bigintsAsText = (values: ReadonlyArray<bigint | null>) => values.map((v) => (v === null ? null : String(v)));
 
 /**
  * One statement that applies a set of balance changes whole or not at all:
@@ -148,7 +149,7 @@ async function applyDeltas(
   const { rows } = await sql<{ t: 'a' | 't' | 'g'; id: bigint | null; posted: bigint | null; fits: boolean | null; as_expected: boolean | null }>`/*prepare*/
     with ${guard ? sql`${guard},` : sql``} ${change.pre ? sql`${change.pre},` : sql``}
     ledger_d(id, dp, dpd, dpc) as (${change.deltas}),
-    ledger_x(id, expected) as (select * from unnest(${text([...expect.keys()])}::text[]::bigint[], ${text([...expect.values()])}::text[]::bigint[])),
+    ledger_x(id, expected) as (select * from unnest(${bigintsAsText([...expect.keys()])}::text[]::bigint[], ${bigintsAsText([...expect.values()])}::text[]::bigint[])),
     ledger_locked as (
       select a.id, a.posted, a.pending_debits, a.floor, a.currency from ledger_accounts a
        where a.id = any(array(select id from ledger_d)) ${guard ? sql`and exists (select from guard)` : sql``}
@@ -350,7 +351,7 @@ async function resolvePending(q: Db, resolutions: Resolution[], phase: 'POST' | 
       {
         pre: sql`ledger_p as (
           select t.*, r.by_user
-            from unnest(${text(resolutions.map((r) => r.pendingId))}::text[]::bigint[], ${resolutions.map((r) => r.userId ?? null)}::uuid[]) as r(id, by_user)
+            from unnest(${bigintsAsText(resolutions.map((r) => r.pendingId))}::text[]::bigint[], ${resolutions.map((r) => r.userId ?? null)}::uuid[]) as r(id, by_user)
             join ledger_transfers t on t.id = r.id and t.phase = 'PENDING'
         )`,
         deltas: sql`select id, sum(dp)::bigint, sum(dpd)::bigint, sum(dpc)::bigint

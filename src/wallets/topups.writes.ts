@@ -9,6 +9,7 @@ import {
   PendingAlreadyResolvedError,
   StaleBalanceError,
   TransferRefusedError,
+  bigintsAsText,
   createPendingTransfers,
   postPendingTransfers,
 } from '../ledger/ledger.js';
@@ -26,9 +27,39 @@ import type { ConfirmedTopup, Topup } from './wallets.schemas.js';
 // trip, instead of one each. A batch never holds two confirms of one wallet
 // (each names its wallet's balance before it).
 
-/** A top-up decided by the service (every check passed): its record as it will be stored, and the accounts its pending transfer moves. */
+/** A new record's own fields: the rest follows from its being new (pending, nothing resolved, its pending transfer drawn by the statement). */
+export type NewTopupRow = Pick<
+  TopupRow,
+  | 'id'
+  | 'driver_id'
+  | 'wallet_id'
+  | 'transaction_id'
+  | 'collection_point_id'
+  | 'collected_by_user_id'
+  | 'amount'
+  | 'currency'
+  | 'notes'
+  | 'description'
+  | 'metadata'
+  | 'created_by_user_id'
+  | 'created_at'
+>;
+
+const pending = (r: NewTopupRow): Omit<TopupRow, 'pending_transfer_id'> => ({
+  ...r,
+  status: 'pending',
+  updated_at: r.created_at,
+  confirmed_at: null,
+  confirmed_by_user_id: null,
+  confirm_comment: null,
+  cancelled_at: null,
+  cancelled_by_user_id: null,
+  cancel_reason: null,
+});
+
+/** A top-up decided by the service (every check passed): its new record, and the accounts its pending transfer moves. */
 export interface CreateJob {
-  row: Omit<TopupRow, 'pending_transfer_id'>;
+  row: NewTopupRow;
   /** The point's cash account, debited, and the wallet's, credited once confirmed. */
   debit: bigint;
   credit: bigint;
@@ -43,14 +74,13 @@ export interface ConfirmJob {
   comment: string | undefined;
 }
 
-const text = (values: ReadonlyArray<bigint | number | null>) => values.map((v) => (v === null ? null : String(v)));
 const written = sql`exists (select from ledger_ins)`;
 
 /** Pending transfers (point → wallet), the wallet transactions, the records and the events of new top-ups. */
 export async function writeCreates(q: Db, jobs: CreateJob[]): Promise<Topup[]> {
   const rows = jobs.map((j) => j.row);
   const col = <T>(pick: (r: CreateJob['row']) => T) => rows.map(pick);
-  const topups = rows.map(toTopup);
+  const topups = rows.map((r) => toTopup(pending(r)));
   await createPendingTransfers(
     q,
     jobs.map((j) => ({
@@ -67,7 +97,7 @@ export async function writeCreates(q: Db, jobs: CreateJob[]): Promise<Topup[]> {
         new_topups as (
           select * from unnest(${col((r) => r.id)}::uuid[], ${col((r) => r.driver_id)}::uuid[], ${col((r) => r.wallet_id)}::uuid[],
                                ${col((r) => r.transaction_id)}::uuid[], ${col((r) => r.collection_point_id)}::uuid[],
-                               ${col((r) => r.collected_by_user_id)}::uuid[], ${text(col((r) => r.amount))}::bigint[], ${col((r) => r.currency)}::text[],
+                               ${col((r) => r.collected_by_user_id)}::uuid[], ${bigintsAsText(col((r) => r.amount))}::bigint[], ${col((r) => r.currency)}::text[],
                                ${col((r) => r.notes)}::text[], ${col((r) => r.description)}::text[],
                                ${col((r) => (r.metadata === null ? null : JSON.stringify(r.metadata)))}::jsonb[], ${col((r) => r.created_by_user_id)}::uuid[],
                                ${col((r) => r.created_at.toISOString())}::timestamptz[])
@@ -120,7 +150,7 @@ export async function writeConfirms(q: Db, jobs: ConfirmJob[]): Promise<Confirme
         confirms as (
           select * from unnest(${col((j) => j.record.id)}::uuid[], ${col((j) => j.actorId)}::uuid[], ${col((j) => j.comment ?? null)}::text[],
                                ${col((j) => j.record.transaction_id)}::uuid[], ${col((j) => j.record.wallet_id)}::uuid[],
-                               ${text(col((j) => j.record.amount))}::bigint[], ${text(col((j) => j.record.wallet_posted))}::bigint[],
+                               ${bigintsAsText(col((j) => j.record.amount))}::bigint[], ${bigintsAsText(col((j) => j.record.wallet_posted))}::bigint[],
                                -- Empty notes are no notes (API.md §4): the description stands in.
                                ${col((j) => j.record.notes || j.record.description)}::text[], ${col(() => randomUUID())}::uuid[])
             as x(id, actor, comment, transaction_id, wallet_id, amount, previous_balance, note, movement_id)
